@@ -1,0 +1,1 @@
+"""aiopt-harness: measure, profile and score compiled C++ candidate programs."""

@@ -1,0 +1,272 @@
+#include "perf_counters.h"
+
+#include <dirent.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <stdexcept>
+
+namespace aiopt {
+namespace {
+
+constexpr uint64_t kReadFormat = PERF_FORMAT_GROUP | PERF_FORMAT_ID |
+                                 PERF_FORMAT_TOTAL_TIME_ENABLED |
+                                 PERF_FORMAT_TOTAL_TIME_RUNNING;
+
+constexpr uint64_t hw_cache(uint64_t cache, uint64_t op, uint64_t result) {
+  return cache | (op << 8) | (result << 16);
+}
+
+bool is_hardware_type(uint32_t type) {
+  return type == PERF_TYPE_HARDWARE || type == PERF_TYPE_HW_CACHE || type == PERF_TYPE_RAW;
+}
+
+// True when sysfs lists a core PMU (x86 "cpu", hybrid "cpu_core"/"cpu_atom", Arm "armv8_*").
+bool has_core_pmu() {
+  DIR* dir = opendir("/sys/bus/event_source/devices");
+  if (dir == nullptr) return false;
+  bool found = false;
+  while (dirent* entry = readdir(dir)) {
+    const std::string name = entry->d_name;
+    if (name == "cpu" || name == "cpu_core" || name == "cpu_atom" || name.rfind("armv", 0) == 0 ||
+        name.rfind("arm_", 0) == 0) {
+      found = true;
+      break;
+    }
+  }
+  closedir(dir);
+  return found;
+}
+
+std::string paranoid_level() {
+  std::ifstream in("/proc/sys/kernel/perf_event_paranoid");
+  std::string level;
+  if (!(in >> level)) return "unknown";
+  return level;
+}
+
+const char* errno_name(int err) {
+  switch (err) {
+    case ENOENT: return "ENOENT";
+    case EACCES: return "EACCES";
+    case EPERM: return "EPERM";
+    case EINVAL: return "EINVAL";
+    case ENODEV: return "ENODEV";
+    case EOPNOTSUPP: return "EOPNOTSUPP";
+    case ENOSYS: return "ENOSYS";
+    case EMFILE: return "EMFILE";
+    case ENOSPC: return "ENOSPC";
+    case EBUSY: return "EBUSY";
+    case E2BIG: return "E2BIG";
+    default: return nullptr;
+  }
+}
+
+}  // namespace
+
+const std::vector<EventSpec>& known_events() {
+  static const std::vector<EventSpec> events = {
+      {"cycles", PERF_TYPE_HARDWARE, PERF_COUNT_HW_CPU_CYCLES, false},
+      {"instructions", PERF_TYPE_HARDWARE, PERF_COUNT_HW_INSTRUCTIONS, false},
+      {"branches", PERF_TYPE_HARDWARE, PERF_COUNT_HW_BRANCH_INSTRUCTIONS, false},
+      {"branch-misses", PERF_TYPE_HARDWARE, PERF_COUNT_HW_BRANCH_MISSES, false},
+      {"cache-references", PERF_TYPE_HARDWARE, PERF_COUNT_HW_CACHE_REFERENCES, false},
+      {"cache-misses", PERF_TYPE_HARDWARE, PERF_COUNT_HW_CACHE_MISSES, false},
+      {"L1-dcache-load-misses", PERF_TYPE_HW_CACHE,
+       hw_cache(PERF_COUNT_HW_CACHE_L1D, PERF_COUNT_HW_CACHE_OP_READ,
+                PERF_COUNT_HW_CACHE_RESULT_MISS),
+       false},
+      {"task-clock", PERF_TYPE_SOFTWARE, PERF_COUNT_SW_TASK_CLOCK, false},
+      {"page-faults", PERF_TYPE_SOFTWARE, PERF_COUNT_SW_PAGE_FAULTS, false},
+      {"context-switches", PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CONTEXT_SWITCHES, true},
+      {"cpu-migrations", PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CPU_MIGRATIONS, false},
+  };
+  return events;
+}
+
+std::optional<EventSpec> find_event(const std::string& name) {
+  for (const EventSpec& event : known_events()) {
+    if (event.name == name) return event;
+  }
+  return std::nullopt;
+}
+
+std::vector<std::vector<std::string>> default_event_groups() {
+  return {{"cycles", "instructions", "branches", "branch-misses"},
+          {"cache-references", "cache-misses", "L1-dcache-load-misses"},
+          {"task-clock", "page-faults", "context-switches", "cpu-migrations"}};
+}
+
+PerfOpenFn system_perf_open() {
+  return [](perf_event_attr* attr, pid_t pid, int cpu, int group_fd, unsigned long flags) {
+    const long fd = syscall(SYS_perf_event_open, attr, pid, cpu, group_fd, flags);
+    return fd < 0 ? -errno : static_cast<int>(fd);
+  };
+}
+
+std::string describe_open_error(int err, const EventSpec& event) {
+  const char* name = errno_name(err);
+  const std::string prefix = name != nullptr ? name : "errno " + std::to_string(err);
+  if (err == ENOENT || err == EOPNOTSUPP) {
+    if (is_hardware_type(event.type)) {
+      return prefix + (has_core_pmu() ? ": event not supported by this CPU's PMU"
+                                      : ": no hardware PMU (virtual machine?)");
+    }
+    return prefix + ": event not supported by this kernel";
+  }
+  if (err == EACCES || err == EPERM) {
+    return prefix + ": not permitted (perf_event_paranoid=" + paranoid_level() + ")";
+  }
+  if (err == ENOSYS) return prefix + ": perf_event_open is not available (kernel or seccomp)";
+  return prefix + ": " + std::strerror(err);
+}
+
+std::optional<double> scaled_delta(uint64_t value_before, uint64_t value_after,
+                                   uint64_t enabled_before, uint64_t enabled_after,
+                                   uint64_t running_before, uint64_t running_after) {
+  const uint64_t running = running_after - running_before;
+  if (running == 0) return std::nullopt;
+  const uint64_t enabled = enabled_after - enabled_before;
+  const double value = static_cast<double>(value_after - value_before);
+  if (enabled == running) return value;
+  return value * (static_cast<double>(enabled) / static_cast<double>(running));
+}
+
+CounterGroup::CounterGroup(const std::vector<EventSpec>& events, const PerfOpenFn& open_fn) {
+  for (const EventSpec& event : events) {
+    CounterStatus status;
+    status.name = event.name;
+    const bool is_leader = members_.empty();
+    perf_event_attr attr{};
+    attr.size = sizeof(attr);
+    attr.type = event.type;
+    attr.config = event.config;
+    attr.read_format = kReadFormat;
+    attr.disabled = is_leader ? 1 : 0;
+    attr.exclude_hv = 1;
+    attr.exclude_kernel = 0;
+    const int group_fd = is_leader ? -1 : members_.front().fd.get();
+    int fd = open_fn(&attr, 0, -1, group_fd, PERF_FLAG_FD_CLOEXEC);
+    if ((fd == -EACCES || fd == -EPERM) && !event.needs_kernel) {
+      attr.exclude_kernel = 1;
+      fd = open_fn(&attr, 0, -1, group_fd, PERF_FLAG_FD_CLOEXEC);
+      status.user_space_only = fd >= 0;
+    }
+    if (fd < 0) {
+      status.reason = describe_open_error(-fd, event);
+      if (event.needs_kernel && (fd == -EACCES || fd == -EPERM)) {
+        status.reason += "; counting user space only would always read 0";
+      }
+      statuses_.push_back(status);
+      continue;
+    }
+    FileDescriptor owned(fd);
+    uint64_t id = 0;
+    if (ioctl(fd, PERF_EVENT_IOC_ID, &id) != 0) {
+      status.reason = std::string("PERF_EVENT_IOC_ID failed: ") + std::strerror(errno);
+      statuses_.push_back(status);
+      continue;
+    }
+    status.available = true;
+    members_.push_back(Member{statuses_.size(), id, std::move(owned)});
+    statuses_.push_back(status);
+  }
+  if (!members_.empty()) {
+    const int leader = members_.front().fd.get();
+    ioctl(leader, PERF_EVENT_IOC_RESET, PERF_IOC_FLAG_GROUP);
+    ioctl(leader, PERF_EVENT_IOC_ENABLE, PERF_IOC_FLAG_GROUP);
+  }
+  buffer_.resize(3 + 2 * members_.size());
+}
+
+bool CounterGroup::read(std::vector<uint64_t>& out) const {
+  if (members_.empty()) {
+    out.insert(out.end(), words_per_read(), 0);
+    return true;
+  }
+  const size_t bytes = buffer_.size() * sizeof(uint64_t);
+  if (::read(members_.front().fd.get(), buffer_.data(), bytes) != static_cast<ssize_t>(bytes)) {
+    return false;
+  }
+  const size_t base = out.size();
+  out.insert(out.end(), words_per_read(), 0);
+  out[base] = buffer_[1];      // time_enabled
+  out[base + 1] = buffer_[2];  // time_running
+  const uint64_t count = buffer_[0];
+  for (size_t i = 0; i < count && i < members_.size(); ++i) {
+    const uint64_t value = buffer_[3 + 2 * i];
+    const uint64_t id = buffer_[4 + 2 * i];
+    for (const Member& member : members_) {
+      if (member.id == id) {
+        out[base + 2 + member.status_index] = value;
+        break;
+      }
+    }
+  }
+  return true;
+}
+
+CounterSet::CounterSet(const std::vector<std::vector<std::string>>& groups,
+                       const PerfOpenFn& open_fn) {
+  for (const std::vector<std::string>& names : groups) {
+    std::vector<EventSpec> events;
+    for (const std::string& name : names) {
+      std::optional<EventSpec> event = find_event(name);
+      if (!event) throw std::invalid_argument("unknown perf event: " + name);
+      events.push_back(*event);
+    }
+    groups_.emplace_back(events, open_fn);
+  }
+}
+
+std::vector<CounterStatus> CounterSet::statuses() const {
+  std::vector<CounterStatus> all;
+  for (const CounterGroup& group : groups_) {
+    all.insert(all.end(), group.statuses().begin(), group.statuses().end());
+  }
+  return all;
+}
+
+size_t CounterSet::counter_count() const {
+  size_t count = 0;
+  for (const CounterGroup& group : groups_) count += group.statuses().size();
+  return count;
+}
+
+size_t CounterSet::snapshot_words() const {
+  size_t words = 0;
+  for (const CounterGroup& group : groups_) words += group.words_per_read();
+  return words;
+}
+
+bool CounterSet::snapshot(std::vector<uint64_t>& snapshot) const {
+  snapshot.clear();
+  bool ok = true;
+  for (const CounterGroup& group : groups_) ok = group.read(snapshot) && ok;
+  return ok;
+}
+
+void CounterSet::deltas(const std::vector<uint64_t>& before, const std::vector<uint64_t>& after,
+                        double* out) const {
+  size_t word = 0;
+  size_t counter = 0;
+  for (const CounterGroup& group : groups_) {
+    const std::vector<CounterStatus>& statuses = group.statuses();
+    for (size_t i = 0; i < statuses.size(); ++i) {
+      std::optional<double> delta;
+      if (statuses[i].available) {
+        delta = scaled_delta(before[word + 2 + i], after[word + 2 + i], before[word],
+                             after[word], before[word + 1], after[word + 1]);
+      }
+      out[counter++] = delta ? *delta : std::nan("");
+    }
+    word += group.words_per_read();
+  }
+}
+
+}  // namespace aiopt
