@@ -1,0 +1,226 @@
+"""``measure`` and ``compare``: compile, check against the reference, then time.
+
+Order of work for every candidate: compile (cached) -> reference outputs of the task's
+initial program (cached) -> the candidate's outputs on every input, checked -> timing.
+Nothing is compiled while anything is timed, and no timing happens before the check.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import _core
+from .compiler import compile_candidate
+from .counter_summary import disabled_counters, summarize_counters
+from .output_check import describe_difference
+from .reference import reference_outputs
+from .results import CompareResult, CounterReading, Failure, MeasureResult, Status
+from .runs import FailedProgram, Settings, TimingRun, record_outputs, time_programs
+from .statistics import median_ratio, round_log_ratios, time_stats
+from .task import Task, load_task
+
+
+def _task(task: Task | str | Path) -> Task:
+    return task if isinstance(task, Task) else load_task(task)
+
+
+def _checked_program(source: Path, task: Task, settings: Settings) -> Path | Failure:
+    """The candidate's shared object once it compiled and passed the check on every input."""
+    compiled = compile_candidate(source, task.cxxflags)
+    if compiled.shared_object is None:
+        return Failure(Status.COMPILE_ERROR, compiled.diagnostics)
+    reference_object, expected = reference_outputs(task, settings)
+    if compiled.shared_object == reference_object:
+        return compiled.shared_object  # the initial program itself: checked by definition
+    recorded = record_outputs([compiled.shared_object], list(task.inputs), settings)
+    if isinstance(recorded, FailedProgram):
+        return recorded.failure
+    for path, want, got in zip(task.inputs, expected, recorded[0], strict=True):
+        difference = describe_difference(want, got, task.check)
+        if difference is not None:
+            return Failure(Status.WRONG_OUTPUT, f"input {path.name}: {difference}")
+    return compiled.shared_object
+
+
+def _samples(result: dict[str, Any]) -> dict[str, np.ndarray]:
+    calls = result["calls"]
+    samples = {
+        "variant": np.asarray(calls["variant"], dtype=np.int8),
+        "round": np.asarray(calls["round"], dtype=np.int32),
+        "wall_ns": np.asarray(calls["wall_ns"], dtype=np.int64),
+        "cpu_ns": np.asarray(calls["cpu_ns"], dtype=np.int64),
+    }
+    for column, name in enumerate(result["counter_names"]):
+        samples[f"counter:{name}"] = np.asarray(
+            [math.nan if row[column] is None else row[column] for row in result["counter_values"]],
+            dtype=np.float64,
+        )
+    return samples
+
+
+def _variant_times(result: dict[str, Any], variant: int, key: str) -> list[float]:
+    calls = result["calls"]
+    return [float(t) for v, t in zip(calls["variant"], calls[key], strict=True) if v == variant]
+
+
+def _counters(timing: TimingRun, variant: int) -> dict[str, CounterReading]:
+    result = timing.result
+    if not result["counter_status"]:
+        return disabled_counters(_core.known_events())
+    return summarize_counters(
+        result["counter_status"],
+        result["counter_names"],
+        result["counter_values"],
+        result["calls"]["variant"],
+        variant,
+    )
+
+
+def _settings(**options: Any) -> Settings:
+    inject = options.pop("inject_errno", None) or {}
+    groups = options.pop("event_groups", None)
+    return Settings(
+        inject_errno=tuple(sorted(inject.items())),
+        event_groups=tuple(tuple(g) for g in groups) if groups else None,
+        **options,
+    )
+
+
+def measure(
+    candidate: str | Path,
+    *,
+    task: Task | str | Path,
+    budget: float = 1.0,
+    max_calls: int = 10_000,
+    cpu: int | None = None,
+    warmup: int = 3,
+    counters: bool = True,
+    timeout: float = 30.0,
+    memory_limit_mb: int = 2048,
+    output_limit_mb: int = 64,
+    event_groups: Sequence[Sequence[str]] | None = None,
+    inject_errno: dict[str, int] | None = None,
+) -> MeasureResult:
+    """Compiles, checks and times one candidate on the task's timing input.
+
+    Times calls of ``aiopt_run`` for about ``budget`` seconds (at least 6 calls) after
+    ``warmup`` untimed calls, in an isolated process pinned to ``cpu`` (default: the last
+    CPU). ``timeout`` bounds each isolated run (plus ``budget`` for the timing run).
+    """
+    the_task = _task(task)
+    settings = _settings(cpu=cpu, warmup=warmup, counters=counters, timeout=timeout,
+                         memory_limit_mb=memory_limit_mb, output_limit_mb=output_limit_mb,
+                         event_groups=event_groups, inject_errno=inject_errno)
+    source = Path(candidate)
+    checked = _checked_program(source, the_task, settings)
+    if isinstance(checked, Failure):
+        return MeasureResult(checked.status, checked.message, the_task.name, source,
+                             stdout=checked.stdout, stderr=checked.stderr)
+    timing = time_programs([checked], the_task.timing_input, settings, budget=budget,
+                           min_rounds=1, max_rounds=max_calls, precision=0.0)
+    if isinstance(timing, FailedProgram):
+        failure = timing.failure
+        return MeasureResult(failure.status, failure.message, the_task.name, source,
+                             stdout=failure.stdout, stderr=failure.stderr)
+    result = timing.result
+    wall = time_stats(_variant_times(result, 0, "wall_ns"))
+    return MeasureResult(
+        Status.OK,
+        f"{wall.n} timed calls, stopped by {result['stopped_by']}",
+        the_task.name,
+        source,
+        time_ns=wall,
+        cpu_time_ns=time_stats(_variant_times(result, 0, "cpu_ns")),
+        counters=_counters(timing, 0),
+        cpu=settings.pinned_cpu(),
+        stopped_by=result["stopped_by"],
+        samples=_samples(result),
+        stdout=timing.stdout,
+        stderr=timing.stderr,
+    )
+
+
+def compare(
+    baseline: str | Path,
+    candidate: str | Path,
+    *,
+    task: Task | str | Path,
+    budget: float = 3.0,
+    precision: float = 0.01,
+    min_rounds: int = 30,
+    max_rounds: int = 5000,
+    cpu: int | None = None,
+    warmup: int = 3,
+    counters: bool = True,
+    timeout: float = 30.0,
+    memory_limit_mb: int = 2048,
+    output_limit_mb: int = 64,
+    seed: int | None = None,
+    event_groups: Sequence[Sequence[str]] | None = None,
+    inject_errno: dict[str, int] | None = None,
+) -> CompareResult:
+    """Compiles and checks both programs, then times them interleaved in one process.
+
+    Rounds of ABBA or BAAB (chosen at random) continue until the 95% interval of the
+    speedup is within ``precision`` (relative half-width) after at least ``min_rounds``
+    rounds, or ``budget`` seconds of timing are spent. speedup = baseline time /
+    candidate time: above 1 the candidate is faster.
+    """
+    the_task = _task(task)
+    settings = _settings(cpu=cpu, warmup=warmup, counters=counters, timeout=timeout,
+                         memory_limit_mb=memory_limit_mb, output_limit_mb=output_limit_mb,
+                         event_groups=event_groups, inject_errno=inject_errno, seed=seed)
+    base_source, cand_source = Path(baseline), Path(candidate)
+
+    def failed(failure: Failure, who: str) -> CompareResult:
+        return CompareResult(failure.status, f"{who}: {failure.message}", the_task.name,
+                             base_source, cand_source, stdout=failure.stdout,
+                             stderr=failure.stderr)
+
+    objects: list[Path] = []
+    for who, source in (("baseline", base_source), ("candidate", cand_source)):
+        checked = _checked_program(source, the_task, settings)
+        if isinstance(checked, Failure):
+            return failed(checked, who)
+        objects.append(checked)
+
+    timing = time_programs(objects, the_task.timing_input, settings, budget=budget,
+                           min_rounds=min_rounds, max_rounds=max_rounds, precision=precision)
+    if isinstance(timing, FailedProgram):
+        who = {0: "baseline", 1: "candidate"}.get(-1 if timing.program is None else timing.program,
+                                                  "baseline or candidate (interleaved)")
+        return failed(timing.failure, who)
+    result = timing.result
+    calls = result["calls"]
+    estimate = median_ratio(round_log_ratios(calls["variant"], calls["round"], calls["wall_ns"]))
+    base_times = time_stats(_variant_times(result, 0, "wall_ns"))
+    cand_times = time_stats(_variant_times(result, 1, "wall_ns"))
+    message = (f"{estimate.n} rounds, stopped by {result['stopped_by']}; interval covers "
+               f"{estimate.confidence:.1%}")
+    return CompareResult(
+        Status.OK,
+        message,
+        the_task.name,
+        base_source,
+        cand_source,
+        speedup=estimate.estimate,
+        ci_low=estimate.low,
+        ci_high=estimate.high,
+        confidence=estimate.confidence,
+        rounds=estimate.n,
+        p10_ratio=base_times.p10 / cand_times.p10,
+        baseline_time_ns=base_times,
+        candidate_time_ns=cand_times,
+        baseline_counters=_counters(timing, 0),
+        candidate_counters=_counters(timing, 1),
+        cpu=settings.pinned_cpu(),
+        stopped_by=result["stopped_by"],
+        samples=_samples(result),
+        stdout=timing.stdout,
+        stderr=timing.stderr,
+    )

@@ -1,0 +1,54 @@
+"""Comparing a candidate's output bytes with the reference output."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .task import CheckSpec
+
+
+def _exact_difference(expected: bytes, actual: bytes) -> str | None:
+    if expected == actual:
+        return None
+    common = min(len(expected), len(actual))
+    differs = np.flatnonzero(
+        np.frombuffer(expected, np.uint8, common) != np.frombuffer(actual, np.uint8, common)
+    )
+    first = int(differs[0]) if differs.size else common
+    if first == common:
+        return f"output has {len(actual)} bytes, expected {len(expected)} (equal up to byte {common})"
+    length_note = "" if len(expected) == len(actual) else (
+        f"; output has {len(actual)} bytes, expected {len(expected)}"
+    )
+    return (
+        f"first difference at byte {first}: expected 0x{expected[first]:02x}, "
+        f"got 0x{actual[first]:02x}{length_note}"
+    )
+
+
+def _float64_difference(expected: bytes, actual: bytes, spec: CheckSpec) -> str | None:
+    if len(actual) % 8 != 0:
+        return f"output has {len(actual)} bytes, not a whole number of float64 values"
+    want = np.frombuffer(expected, dtype="<f8")
+    got = np.frombuffer(actual, dtype="<f8")
+    if want.shape != got.shape:
+        return f"output has {got.size} float64 values, expected {want.size}"
+    close = np.isclose(got, want, rtol=spec.rtol, atol=spec.atol, equal_nan=True)
+    if bool(close.all()):
+        return None
+    wrong = np.flatnonzero(~close)
+    first = int(wrong[0])
+    return (
+        f"{wrong.size} of {want.size} float64 values differ (rtol={spec.rtol:g}, "
+        f"atol={spec.atol:g}); first at index {first}: expected {want[first]!r}, "
+        f"got {got[first]!r}"
+    )
+
+
+def describe_difference(expected: bytes, actual: bytes, spec: CheckSpec) -> str | None:
+    """None when ``actual`` passes the check, else a short description of the first difference."""
+    if spec.kind == "exact":
+        return _exact_difference(expected, actual)
+    if spec.kind == "float64":
+        return _float64_difference(expected, actual, spec)
+    raise ValueError(f"unknown check kind {spec.kind!r}")
