@@ -13,6 +13,7 @@ import math
 import os
 import random
 import resource
+import signal
 import time
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,8 @@ def _address_space_bytes() -> int:
 def _apply_limits(request: dict[str, Any]) -> dict[str, Any]:
     """rlimits for everything the candidate does from now on."""
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    # CPython ignores SIGXFSZ: restore it, or a flood of output fails silently and spins.
+    signal.signal(signal.SIGXFSZ, signal.SIG_DFL)
     output_bytes = int(request["output_limit_mb"]) << 20
     resource.setrlimit(resource.RLIMIT_FSIZE, (output_bytes, output_bytes))
     cpu_seconds = math.ceil(float(request["cpu_limit_s"]))
@@ -63,10 +66,13 @@ class Guard:
     def __init__(self) -> None:
         self.pid = os.getpid()
 
-    def check(self) -> None:
+    def leave_if_forked_copy(self) -> None:
         if os.getpid() != self.pid:
             # A copy made by fork() inside the candidate: it must not report anything.
             os._exit(0)
+
+    def check(self) -> None:
+        self.leave_if_forked_copy()
         try:
             os.waitpid(-1, os.WNOHANG)
         except ChildProcessError:
@@ -228,7 +234,7 @@ def run_worker(run_dir: Path) -> int:
     except Stop as stop:
         result.update({"status": stop.status, "message": stop.message, "program": stop.program})
     result["cpu_at_end"] = _core.current_cpu()
-    guard.check()
+    guard.leave_if_forked_copy()
     temporary = run_dir / "result.json.tmp"
     temporary.write_text(json.dumps(result))
     os.replace(temporary, run_dir / "result.json")

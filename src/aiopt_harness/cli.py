@@ -1,0 +1,72 @@
+"""The ``aiopt`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+from .harness import compare, measure
+from .report import format_compare, format_measure
+from .results import Status
+from .task import TaskError
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--task", required=True, help="task directory (with task.toml)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--cpu", type=int, default=None, help="CPU to pin to (default: last)")
+    parser.add_argument("--timeout", type=float, default=30.0,
+                        help="seconds allowed for each isolated run (default 30)")
+    parser.add_argument("--no-counters", action="store_true", help="do not open perf counters")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="aiopt", description="Measure and compare compiled C++ candidate programs."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    measure_parser = commands.add_parser("measure", help="check and time one candidate")
+    measure_parser.add_argument("candidate", help="candidate C++ source file")
+    measure_parser.add_argument("--budget", type=float, default=1.0,
+                                help="seconds of timing (default 1)")
+    _common(measure_parser)
+
+    compare_parser = commands.add_parser(
+        "compare", help="check two programs and time them interleaved"
+    )
+    compare_parser.add_argument("baseline", help="baseline C++ source file")
+    compare_parser.add_argument("candidate", help="candidate C++ source file")
+    compare_parser.add_argument("--budget", type=float, default=3.0,
+                                help="most seconds of timing (default 3)")
+    compare_parser.add_argument("--precision", type=float, default=0.01,
+                                help="stop once the interval's relative half-width is this "
+                                "small (default 0.01)")
+    compare_parser.add_argument("--seed", type=int, default=None, help="seed of the round order")
+    _common(compare_parser)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "measure":
+            result = measure(args.candidate, task=args.task, budget=args.budget, cpu=args.cpu,
+                             timeout=args.timeout, counters=not args.no_counters)
+            text = format_measure(result)
+        else:
+            result = compare(args.baseline, args.candidate, task=args.task, budget=args.budget,
+                             precision=args.precision, seed=args.seed, cpu=args.cpu,
+                             timeout=args.timeout, counters=not args.no_counters)
+            text = format_compare(result)
+    except (TaskError, FileNotFoundError) as error:
+        print(f"aiopt: {error}", file=sys.stderr)
+        return 2
+    print(json.dumps(result.to_dict(), indent=2) if args.json else text)
+    return 0 if result.status is Status.OK else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
