@@ -61,7 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                              precision=args.precision, seed=args.seed, cpu=args.cpu,
                              timeout=args.timeout, counters=not args.no_counters)
             text = format_compare(result)
-    except (TaskError, FileNotFoundError) as error:
+    except (TaskError, FileNotFoundError, ValueError) as error:
         print(f"aiopt: {error}", file=sys.stderr)
         return 2
     print(json.dumps(result.to_dict(), indent=2) if args.json else text)

@@ -35,7 +35,13 @@ class Settings:
     copies: int = 4  # loaded copies of each program, each with its own code and state
 
     def pinned_cpu(self) -> int:
-        return default_cpu() if self.cpu is None else self.cpu
+        if self.cpu is None:
+            return default_cpu()
+        allowed = sorted(os.sched_getaffinity(0))
+        if self.cpu not in allowed:
+            raise ValueError(f"CPU {self.cpu} is not available to this process "
+                             f"(allowed: {', '.join(map(str, allowed))})")
+        return self.cpu
 
 
 def _request(settings: Settings, timeout: float) -> dict[str, Any]:

@@ -16,13 +16,12 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-# The sign test's confidence level for the within-run interval. A run's rounds see only
-# that process's code and data placement (a few loaded copies per program), and placement
-# shifts the ratio of identical programs by a few tenths of a percent between processes.
-# The within-run 95% interval ignores that: in A/A calibration here it covered 1.0 in only
-# about 88% of runs. The 99% within-run interval is what covers it in >= 95% of runs
-# (bench/calibration.py prints the figures).
-WITHIN_RUN_CONFIDENCE = 0.99
+# The confidence level of the speedup interval. It holds across processes only because
+# each run loads several copies of each program (``runs.Settings.copies``) and picks one
+# at random per round: with one copy, code and data placement shift identical programs by
+# up to 1% per process, and the 95% interval covered 1.0 in 14 of 20 A/A runs on matmul;
+# with four copies in 19 of 20 (bench/calibration.py prints the current figures).
+WITHIN_RUN_CONFIDENCE = 0.95
 
 
 @dataclass(frozen=True)
@@ -77,23 +76,22 @@ def sign_test_ranks(n: int, confidence: float = 0.95) -> tuple[int, float]:
     """The largest k such that [x_(k), x_(n+1-k)] (1-based order statistics) covers the
     median with at least ``confidence``, and the exact coverage of that interval.
 
-    Coverage is 1 - 2 P(Binomial(n, 1/2) < k). Returns k = 1 (the whole range) when even
-    that falls short of ``confidence``; the returned coverage then says how far short.
+    Coverage is 1 - 2 P(Binomial(n, 1/2) <= k - 1). Returns k = 1 (the whole range) when
+    even that falls short of ``confidence``; the returned coverage then says how far short.
     """
     if n < 1:
         raise ValueError("need at least one observation")
     alpha_half = (1.0 - confidence) / 2.0
     total = 2**n
-    cumulative = 0  # sum of C(n, i) for i < k, exact integers
     k = 1
-    while k <= n // 2:
-        next_cumulative = cumulative + math.comb(n, k - 1)
-        if next_cumulative > alpha_half * total:
+    tail = 1  # sum of C(n, i) for i <= k - 1, exact integers
+    while 2 * k < n:  # keep k <= n + 1 - k - 1: a lower bound strictly below the upper
+        next_tail = tail + math.comb(n, k)
+        if next_tail > alpha_half * total:
             break
-        cumulative = next_cumulative
+        tail = next_tail
         k += 1
-    coverage = 1.0 - 2.0 * cumulative / total
-    return k, coverage
+    return k, 1.0 - 2.0 * tail / total
 
 
 @dataclass(frozen=True)

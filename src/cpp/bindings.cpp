@@ -42,6 +42,8 @@ template <typename F>
 auto guarded(const char* where, F&& call) -> decltype(call()) {
   try {
     return call();
+  } catch (const CounterReadError&) {
+    throw;  // the harness's own failure
   } catch (const std::bad_alloc& e) {
     throw CandidateThrew{std::string(where) + " threw std::bad_alloc (allocation failed)", true};
   } catch (const std::exception& e) {
@@ -121,8 +123,12 @@ py::array_t<T> to_array(const std::vector<T>& values) {
 
 py::dict py_time_calls(const std::vector<PyState*>& states, const std::vector<int>& order,
                        const PyCounters* counters) {
+  check_call_order(order, states.size());
   std::vector<CandidateState*> raw;
-  for (PyState* state : states) raw.push_back(state->state.get());
+  for (PyState* state : states) {
+    if (!state->state) throw std::invalid_argument("time_calls got a closed state");
+    raw.push_back(state->state.get());
+  }
   TimedCalls calls;
   {
     py::gil_scoped_release release;

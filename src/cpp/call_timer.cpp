@@ -18,13 +18,17 @@ int64_t now_ns(clockid_t clock) {
 
 }  // namespace
 
-TimedCalls time_calls(const std::vector<CandidateState*>& states, const std::vector<int>& order,
-                      const CounterSet* counters) {
+void check_call_order(const std::vector<int>& order, size_t count) {
   for (int index : order) {
-    if (index < 0 || static_cast<size_t>(index) >= states.size()) {
+    if (index < 0 || static_cast<size_t>(index) >= count) {
       throw std::out_of_range("call order names a state that does not exist");
     }
   }
+}
+
+TimedCalls time_calls(const std::vector<CandidateState*>& states, const std::vector<int>& order,
+                      const CounterSet* counters) {
+  check_call_order(order, states.size());
   TimedCalls calls;
   calls.wall_ns.resize(order.size());
   calls.cpu_ns.resize(order.size());
@@ -41,7 +45,7 @@ TimedCalls time_calls(const std::vector<CandidateState*>& states, const std::vec
     // Counters are read outside the clock readings: the wall time holds only the call
     // and two vDSO clock reads.
     if (counters != nullptr && !counters->snapshot(before)) {
-      throw std::runtime_error(std::string("perf counter read failed: ") + std::strerror(errno));
+      throw CounterReadError(std::string("perf counter read failed: ") + std::strerror(errno));
     }
     const int64_t cpu0 = now_ns(CLOCK_THREAD_CPUTIME_ID);
     const int64_t wall0 = now_ns(CLOCK_MONOTONIC);
@@ -50,7 +54,7 @@ TimedCalls time_calls(const std::vector<CandidateState*>& states, const std::vec
     const int64_t cpu1 = now_ns(CLOCK_THREAD_CPUTIME_ID);
     if (counters != nullptr) {
       if (!counters->snapshot(after)) {
-        throw std::runtime_error(std::string("perf counter read failed: ") +
+        throw CounterReadError(std::string("perf counter read failed: ") +
                                  std::strerror(errno));
       }
       counters->deltas(before, after, calls.counters.data() + i * calls.counter_count);

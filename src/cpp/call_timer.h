@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -10,6 +11,15 @@
 #include "shared_library.h"
 
 namespace aiopt {
+
+// A perf counter read failed: the harness's problem, not the candidate's.
+class CounterReadError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Throws std::out_of_range unless every index in order names one of count states.
+void check_call_order(const std::vector<int>& order, size_t count);
 
 struct TimedCalls {
   std::vector<int64_t> wall_ns;
@@ -19,7 +29,7 @@ struct TimedCalls {
 };
 
 // Calls states[order[i]]->run() for every i. counters may be null.
-// Throws whatever the candidate throws; std::runtime_error when a counter read fails.
+// Throws whatever the candidate throws; CounterReadError when a counter read fails.
 TimedCalls time_calls(const std::vector<CandidateState*>& states, const std::vector<int>& order,
                       const CounterSet* counters);
 

@@ -1,0 +1,34 @@
+"""Shared fixtures: an isolated cache, the tiny test task, the hostile candidates."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _isolated_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Every test session compiles into its own cache."""
+    patcher = pytest.MonkeyPatch()
+    patcher.setenv("AIOPT_CACHE_DIR", str(tmp_path_factory.mktemp("aiopt-cache")))
+    yield
+    patcher.undo()
+
+
+@pytest.fixture
+def tiny_task() -> Path:
+    return DATA / "tiny_task"
+
+
+@pytest.fixture
+def matmul_task() -> Path:
+    return ROOT / "programs" / "matmul"
+
+
+def hostile(name: str) -> Path:
+    return DATA / "hostile" / f"{name}.cpp"

@@ -1,0 +1,79 @@
+"""measure() and compare() end to end on the tiny task (real compiler, real sandbox)."""
+
+from __future__ import annotations
+
+import errno
+import json
+from pathlib import Path
+
+import numpy as np
+
+from aiopt_harness import Status, compare, measure
+
+
+def test_measure_reports_times_and_counters(tiny_task: Path) -> None:
+    result = measure(tiny_task / "initial.cpp", task=tiny_task, budget=0.2)
+    assert result.ok, result.message
+    assert result.time_ns is not None and result.cpu_time_ns is not None
+    assert 0 < result.time_ns.min <= result.time_ns.p10 <= result.time_ns.median
+    assert result.time_ns.n >= 6
+    assert len(result.samples["wall_ns"]) == result.time_ns.n
+    task_clock = result.counters["task-clock"]
+    assert task_clock.available and task_clock.value is not None and task_clock.value > 0
+    for reading in result.counters.values():
+        assert reading.available or reading.reason  # never a silent zero
+    data = json.loads(json.dumps(result.to_dict()))
+    assert data["status"] == "ok"
+    assert set(data["time_ns"]) >= {"min", "p10", "median"}
+    assert data["counters"]["task-clock"]["available"] is True
+    assert data["cpu"] == result.cpu
+
+
+def test_injected_counter_failure_shows_in_the_result(tiny_task: Path) -> None:
+    result = measure(tiny_task / "initial.cpp", task=tiny_task, budget=0.1,
+                     inject_errno={"task-clock": errno.ENOENT, "cycles": errno.EACCES})
+    assert result.ok
+    for name in ("task-clock", "cycles"):
+        entry = result.to_dict()["counters"][name]
+        assert entry["available"] is False
+        assert entry["reason"].endswith("[injected failure]")
+    assert result.counters["page-faults"].available
+
+
+def test_counters_can_be_switched_off(tiny_task: Path) -> None:
+    result = measure(tiny_task / "initial.cpp", task=tiny_task, budget=0.1, counters=False)
+    assert result.ok
+    assert all(not r.available and "disabled" in r.reason for r in result.counters.values())
+
+
+def test_compare_gives_an_interval_around_the_estimate(tiny_task: Path) -> None:
+    result = compare(tiny_task / "initial.cpp", tiny_task / "initial.cpp", task=tiny_task,
+                     budget=0.5, seed=3)
+    assert result.ok, result.message
+    assert result.speedup is not None and result.ci_low is not None
+    assert result.ci_high is not None and result.confidence is not None
+    assert result.ci_low <= result.speedup <= result.ci_high
+    assert result.confidence >= 0.95
+    assert result.rounds >= 6
+    variants = result.samples["variant"]
+    assert (variants == 0).sum() == (variants == 1).sum()
+    data = result.to_dict()
+    assert {"speedup", "ci_low", "ci_high"} <= set(data)
+
+
+def test_round_order_is_balanced_and_seeded(tiny_task: Path) -> None:
+    runs = [
+        compare(tiny_task / "initial.cpp", tiny_task / "initial.cpp", task=tiny_task,
+                seed=11, budget=0.2, max_rounds=12, precision=0.0)
+        for _ in range(2)
+    ]
+    orders = [r.samples["variant"] for r in runs]
+    assert np.array_equal(orders[0], orders[1])
+    rounds = orders[0].reshape(-1, 4)
+    for pattern in rounds:  # every round is ABBA or BAAB
+        assert pattern.tolist() in ([0, 1, 1, 0], [1, 0, 0, 1])
+
+
+def test_the_initial_program_is_its_own_reference(tiny_task: Path) -> None:
+    result = measure(tiny_task / "initial.cpp", task=tiny_task, budget=0.1)
+    assert result.status is Status.OK
