@@ -42,8 +42,11 @@ def main() -> None:
         covered += inside
         half_widths.append(max(result.speedup / result.ci_low, result.ci_high / result.speedup) - 1)
         rounds.append(result.rounds)
-        print(f"  {run + 1:2d}: {result.speedup:.4f} [{result.ci_low:.4f}, {result.ci_high:.4f}] "
-              f"rounds={result.rounds} {'' if inside else 'EXCLUDES 1.0'}", flush=True)
+        print(
+            f"  {run + 1:2d}: {result.speedup:.4f} [{result.ci_low:.4f}, {result.ci_high:.4f}] "
+            f"rounds={result.rounds} {'' if inside else 'EXCLUDES 1.0'}",
+            flush=True,
+        )
 
     correct = 0
     print(f"5%: {args.runs} x compare with a 5% slower variant")
@@ -54,8 +57,11 @@ def main() -> None:
         assert result.ci_low is not None and result.ci_high is not None
         right = result.ci_high < 1.0 if slower_is_candidate else result.ci_low > 1.0
         correct += right
-        print(f"  {run + 1:2d}: {result.speedup:.4f} [{result.ci_low:.4f}, {result.ci_high:.4f}] "
-              f"{'ok' if right else 'WRONG or undecided'}", flush=True)
+        print(
+            f"  {run + 1:2d}: {result.speedup:.4f} [{result.ci_low:.4f}, {result.ci_high:.4f}] "
+            f"{'ok' if right else 'WRONG or undecided'}",
+            flush=True,
+        )
 
     print()
     print(f"A/A interval contains 1.0:      {covered}/{args.runs}   (goal >= {0.9 * args.runs:g})")

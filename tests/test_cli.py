@@ -11,8 +11,9 @@ from tests.conftest import hostile
 
 def test_compare_json(tiny_task: Path, capsys: pytest.CaptureFixture[str]) -> None:
     initial = str(tiny_task / "initial.cpp")
-    code = main(["compare", initial, initial, "--task", str(tiny_task), "--budget", "0.3",
-                 "--json"])
+    code = main(
+        ["compare", initial, initial, "--task", str(tiny_task), "--budget", "0.3", "--json"]
+    )
     data = json.loads(capsys.readouterr().out)
     assert code == 0
     assert data["status"] == "ok"
@@ -20,8 +21,9 @@ def test_compare_json(tiny_task: Path, capsys: pytest.CaptureFixture[str]) -> No
 
 
 def test_measure_table(tiny_task: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["measure", str(tiny_task / "initial.cpp"), "--task", str(tiny_task),
-                 "--budget", "0.2"])
+    code = main(
+        ["measure", str(tiny_task / "initial.cpp"), "--task", str(tiny_task), "--budget", "0.2"]
+    )
     text = capsys.readouterr().out
     assert code == 0
     assert "wall time" in text and "task-clock" in text
@@ -41,8 +43,11 @@ def test_bad_task_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture
     assert "no task.toml" in capsys.readouterr().err
 
 
-def test_unavailable_cpu_is_a_usage_error(tiny_task: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["measure", str(tiny_task / "initial.cpp"), "--task", str(tiny_task),
-                 "--cpu", "999"])
+def test_unavailable_cpu_is_a_usage_error(
+    tiny_task: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(
+        ["measure", str(tiny_task / "initial.cpp"), "--task", str(tiny_task), "--cpu", "999"]
+    )
     assert code == 2
     assert "CPU 999 is not available" in capsys.readouterr().err

@@ -27,7 +27,7 @@ def test_compile_error_diagnostics_name_the_source_not_the_build_dir() -> None:
     outcome = compile_candidate(hostile("compile_error"), DEFAULT_CXXFLAGS)
     assert not outcome.ok
     assert "compile_error.cpp:" in outcome.diagnostics
-    assert "expected ';'" in outcome.diagnostics.replace("‘", "'").replace("’", "'")
+    assert "expected ';'" in outcome.diagnostics
     assert "build-" not in outcome.diagnostics
 
 

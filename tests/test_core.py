@@ -11,8 +11,15 @@ from aiopt_harness.compiler import compile_candidate
 from aiopt_harness.task import DEFAULT_CXXFLAGS
 from tests.conftest import hostile
 
-HARDWARE = ["cycles", "instructions", "branches", "branch-misses", "cache-references",
-            "cache-misses", "L1-dcache-load-misses"]
+HARDWARE = [
+    "cycles",
+    "instructions",
+    "branches",
+    "branch-misses",
+    "cache-references",
+    "cache-misses",
+    "L1-dcache-load-misses",
+]
 SOFTWARE = ["task-clock", "page-faults", "context-switches", "cpu-migrations"]
 
 
@@ -87,15 +94,25 @@ def test_every_counter_is_available_or_says_why() -> None:
         if status["available"]:
             assert status["reason"] == ""
         else:
-            assert status["reason"].split(":")[0] in {"ENOENT", "EOPNOTSUPP", "EACCES", "EPERM",
-                                                      "ENODEV", "EINVAL"}
+            assert status["reason"].split(":")[0] in {
+                "ENOENT",
+                "EOPNOTSUPP",
+                "EACCES",
+                "EPERM",
+                "ENODEV",
+                "EINVAL",
+            }
     assert all(s["available"] for s in statuses if s["name"] in ("task-clock", "page-faults"))
 
 
 @pytest.mark.parametrize(
     ("err", "prefix"),
-    [(errno.ENOENT, "ENOENT"), (errno.EACCES, "EACCES"), (errno.EOPNOTSUPP, "EOPNOTSUPP"),
-     (errno.EMFILE, "EMFILE")],
+    [
+        (errno.ENOENT, "ENOENT"),
+        (errno.EACCES, "EACCES"),
+        (errno.EOPNOTSUPP, "EOPNOTSUPP"),
+        (errno.EMFILE, "EMFILE"),
+    ],
 )
 def test_injected_hardware_failures_are_reported(err: int, prefix: str) -> None:
     """The hardware path with the syscall's failure injected, on a machine with or
@@ -112,8 +129,9 @@ def test_injected_hardware_failures_are_reported(err: int, prefix: str) -> None:
 def test_group_keeps_counting_when_its_leader_fails(tiny_task: Path) -> None:
     """Software events through the group code: the first event fails to open, the next
     becomes the leader, and values land in the right columns."""
-    counters = _core.Counters([["task-clock", "page-faults", "cpu-migrations"]],
-                              {"task-clock": errno.ENOENT})
+    counters = _core.Counters(
+        [["task-clock", "page-faults", "cpu-migrations"]], {"task-clock": errno.ENOENT}
+    )
     statuses = counters.statuses()
     assert [s["available"] for s in statuses] == [False, True, True]
     state = _core.State(_core.Program(shared_object(tiny_task / "initial.cpp")), b"abc")
@@ -123,8 +141,9 @@ def test_group_keeps_counting_when_its_leader_fails(tiny_task: Path) -> None:
 
 
 def test_context_switches_without_kernel_counting_say_why() -> None:
-    counters = _core.Counters([["context-switches", "task-clock"]],
-                              {"context-switches": errno.EACCES})
+    counters = _core.Counters(
+        [["context-switches", "task-clock"]], {"context-switches": errno.EACCES}
+    )
     reason = counters.statuses()[0]["reason"]
     assert reason.startswith("EACCES") and "would always read 0" in reason
 

@@ -30,8 +30,12 @@ def test_measure_reports_times_and_counters(tiny_task: Path) -> None:
 
 
 def test_injected_counter_failure_shows_in_the_result(tiny_task: Path) -> None:
-    result = measure(tiny_task / "initial.cpp", task=tiny_task, budget=0.1,
-                     inject_errno={"task-clock": errno.ENOENT, "cycles": errno.EACCES})
+    result = measure(
+        tiny_task / "initial.cpp",
+        task=tiny_task,
+        budget=0.1,
+        inject_errno={"task-clock": errno.ENOENT, "cycles": errno.EACCES},
+    )
     assert result.ok
     for name in ("task-clock", "cycles"):
         entry = result.to_dict()["counters"][name]
@@ -47,8 +51,9 @@ def test_counters_can_be_switched_off(tiny_task: Path) -> None:
 
 
 def test_compare_gives_an_interval_around_the_estimate(tiny_task: Path) -> None:
-    result = compare(tiny_task / "initial.cpp", tiny_task / "initial.cpp", task=tiny_task,
-                     budget=0.5, seed=3)
+    result = compare(
+        tiny_task / "initial.cpp", tiny_task / "initial.cpp", task=tiny_task, budget=0.5, seed=3
+    )
     assert result.ok, result.message
     assert result.speedup is not None and result.ci_low is not None
     assert result.ci_high is not None and result.confidence is not None
@@ -63,8 +68,15 @@ def test_compare_gives_an_interval_around_the_estimate(tiny_task: Path) -> None:
 
 def test_round_order_is_balanced_and_seeded(tiny_task: Path) -> None:
     runs = [
-        compare(tiny_task / "initial.cpp", tiny_task / "initial.cpp", task=tiny_task,
-                seed=11, budget=0.2, max_rounds=12, precision=0.0)
+        compare(
+            tiny_task / "initial.cpp",
+            tiny_task / "initial.cpp",
+            task=tiny_task,
+            seed=11,
+            budget=0.2,
+            max_rounds=12,
+            precision=0.0,
+        )
         for _ in range(2)
     ]
     orders = [r.samples["variant"] for r in runs]

@@ -40,7 +40,11 @@ def run_dirs() -> set[str]:
 
 @pytest.mark.parametrize(("name", "status", "text"), CASES, ids=[c[0] for c in CASES])
 def test_hostile_candidate(
-    name: str, status: Status, text: str, tiny_task: Path, tmp_path: Path,
+    name: str,
+    status: Status,
+    text: str,
+    tiny_task: Path,
+    tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     pid_file = tmp_path / "child.pid"
@@ -61,19 +65,26 @@ def test_hostile_candidate(
 
 
 def test_compare_names_the_failing_side(tiny_task: Path) -> None:
-    result = compare(tiny_task / "initial.cpp", hostile("segfault"), task=tiny_task,
-                     timeout=TIMEOUT)
+    result = compare(
+        tiny_task / "initial.cpp", hostile("segfault"), task=tiny_task, timeout=TIMEOUT
+    )
     assert result.status is Status.CRASH
     assert result.message.startswith("candidate: ")
-    result = compare(hostile("wrong_output"), tiny_task / "initial.cpp", task=tiny_task,
-                     timeout=TIMEOUT)
+    result = compare(
+        hostile("wrong_output"), tiny_task / "initial.cpp", task=tiny_task, timeout=TIMEOUT
+    )
     assert result.status is Status.WRONG_OUTPUT
     assert result.message.startswith("baseline: ")
 
 
 def test_crash_while_interleaved(tiny_task: Path) -> None:
-    result = compare(tiny_task / "initial.cpp", hostile("crash_later"), task=tiny_task,
-                     timeout=TIMEOUT, budget=0.5)
+    result = compare(
+        tiny_task / "initial.cpp",
+        hostile("crash_later"),
+        task=tiny_task,
+        timeout=TIMEOUT,
+        budget=0.5,
+    )
     assert result.status is Status.CRASH
     assert "interleaved" in result.message
 

@@ -44,8 +44,9 @@ def test_subreaper_kills_escaped_grandchildren() -> None:
         print(len(found), killed, len(descendants(os.getpid())), flush=True)
         """
     )
-    output = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                            timeout=60, check=True).stdout.split()
+    output = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+    ).stdout.split()
     grandchild, found, killed, left = map(int, output)
     assert (found, killed, left) == (1, 1, 0)
     import os

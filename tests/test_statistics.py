@@ -87,6 +87,4 @@ def test_round_log_ratios_use_the_minimum_per_round() -> None:
 
 
 def test_round_log_ratios_skip_incomplete_rounds() -> None:
-    assert round_log_ratios([0, 0, 1], [0, 1, 1], [1.0, 2.0, 1.0]) == pytest.approx(
-        [math.log(2.0)]
-    )
+    assert round_log_ratios([0, 0, 1], [0, 1, 1], [1.0, 2.0, 1.0]) == pytest.approx([math.log(2.0)])

@@ -29,8 +29,11 @@ def test_loads_the_matmul_task(matmul_task: Path) -> None:
 
 
 def test_flags_as_string_and_float_check(tmp_path: Path) -> None:
-    write_task(tmp_path, 'initial = "a.cpp"\ninputs = ["in.txt"]\ncxxflags = "-O3 -std=c++20"\n'
-                         '[check]\nkind = "float64"\nrtol = 1e-6\natol = 0\n')
+    write_task(
+        tmp_path,
+        'initial = "a.cpp"\ninputs = ["in.txt"]\ncxxflags = "-O3 -std=c++20"\n'
+        '[check]\nkind = "float64"\nrtol = 1e-6\natol = 0\n',
+    )
     task = load_task(tmp_path)
     assert task.cxxflags == ("-O3", "-std=c++20")
     assert (task.check.kind, task.check.rtol, task.check.atol) == ("float64", 1e-6, 0.0)
@@ -44,8 +47,10 @@ def test_flags_as_string_and_float_check(tmp_path: Path) -> None:
         ('initial = "a.cpp"', "'inputs'"),
         ('initial = "a.cpp"\ninputs = ["nope.txt"]', "does not exist"),
         ('initial = "a.cpp"\ninputs = ["in.txt"]\n[check]\nkind = "fuzzy"', "not one of"),
-        ('initial = "a.cpp"\ninputs = ["in.txt"]\n[check]\nkind = "exact"\nrtol = 0.1',
-         "only to kind"),
+        (
+            'initial = "a.cpp"\ninputs = ["in.txt"]\n[check]\nkind = "exact"\nrtol = 0.1',
+            "only to kind",
+        ),
         ('initial = "a.cpp"\ninputs = ["in.txt"]\ntiming_input = "other.txt"', "timing_input"),
         ('initial = "a.cpp"\ninputs = ["in.txt"]\ncxxflags = 3', "cxxflags"),
         ("initial = [", "task.toml"),
@@ -58,5 +63,5 @@ def test_malformed_tasks_give_clear_errors(tmp_path: Path, toml: str, message: s
 
 
 def test_missing_task_toml(tmp_path: Path) -> None:
-    with pytest.raises(TaskError, match="no task.toml"):
+    with pytest.raises(TaskError, match=r"no task\.toml"):
         load_task(tmp_path)

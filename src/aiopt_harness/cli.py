@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from .harness import compare, measure
 from .report import format_compare, format_measure
-from .results import Status
+from .results import CompareResult, MeasureResult, Status
 from .task import TaskError
 
 
@@ -17,8 +17,12 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--task", required=True, help="task directory (with task.toml)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--cpu", type=int, default=None, help="CPU to pin to (default: last)")
-    parser.add_argument("--timeout", type=float, default=30.0,
-                        help="seconds allowed for each isolated run (default 30)")
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=30.0,
+        help="seconds allowed for each isolated run (default 30)",
+    )
     parser.add_argument("--no-counters", action="store_true", help="do not open perf counters")
 
 
@@ -30,8 +34,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     measure_parser = commands.add_parser("measure", help="check and time one candidate")
     measure_parser.add_argument("candidate", help="candidate C++ source file")
-    measure_parser.add_argument("--budget", type=float, default=1.0,
-                                help="seconds of timing (default 1)")
+    measure_parser.add_argument(
+        "--budget", type=float, default=1.0, help="seconds of timing (default 1)"
+    )
     _common(measure_parser)
 
     compare_parser = commands.add_parser(
@@ -39,11 +44,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     compare_parser.add_argument("baseline", help="baseline C++ source file")
     compare_parser.add_argument("candidate", help="candidate C++ source file")
-    compare_parser.add_argument("--budget", type=float, default=3.0,
-                                help="most seconds of timing (default 3)")
-    compare_parser.add_argument("--precision", type=float, default=0.01,
-                                help="stop once the interval's relative half-width is this "
-                                "small (default 0.01)")
+    compare_parser.add_argument(
+        "--budget", type=float, default=3.0, help="most seconds of timing (default 3)"
+    )
+    compare_parser.add_argument(
+        "--precision",
+        type=float,
+        default=0.01,
+        help="stop once the interval's relative half-width is this small (default 0.01)",
+    )
     compare_parser.add_argument("--seed", type=int, default=None, help="seed of the round order")
     _common(compare_parser)
     return parser
@@ -51,20 +60,38 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    result: MeasureResult | CompareResult
     try:
         if args.command == "measure":
-            result = measure(args.candidate, task=args.task, budget=args.budget, cpu=args.cpu,
-                             timeout=args.timeout, counters=not args.no_counters)
-            text = format_measure(result)
+            result = measure(
+                args.candidate,
+                task=args.task,
+                budget=args.budget,
+                cpu=args.cpu,
+                timeout=args.timeout,
+                counters=not args.no_counters,
+            )
         else:
-            result = compare(args.baseline, args.candidate, task=args.task, budget=args.budget,
-                             precision=args.precision, seed=args.seed, cpu=args.cpu,
-                             timeout=args.timeout, counters=not args.no_counters)
-            text = format_compare(result)
+            result = compare(
+                args.baseline,
+                args.candidate,
+                task=args.task,
+                budget=args.budget,
+                precision=args.precision,
+                seed=args.seed,
+                cpu=args.cpu,
+                timeout=args.timeout,
+                counters=not args.no_counters,
+            )
     except (TaskError, FileNotFoundError, ValueError) as error:
         print(f"aiopt: {error}", file=sys.stderr)
         return 2
-    print(json.dumps(result.to_dict(), indent=2) if args.json else text)
+    if args.json:
+        print(json.dumps(result.to_dict(), indent=2))
+    elif isinstance(result, MeasureResult):
+        print(format_measure(result))
+    else:
+        print(format_compare(result))
     return 0 if result.status is Status.OK else 1
 
 

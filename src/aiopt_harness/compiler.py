@@ -124,6 +124,7 @@ def compile_candidate(
             stdin=subprocess.DEVNULL,
             text=True,
             start_new_session=True,
+            env={**os.environ, "LC_ALL": "C"},  # plain ASCII quotes in diagnostics
         )
         try:
             diagnostics, _ = process.communicate(timeout=timeout)
@@ -131,7 +132,10 @@ def compile_candidate(
             os.killpg(process.pid, signal.SIGKILL)
             process.communicate()
             return CompileOutcome(
-                source, None, f"compiler timed out after {timeout:g} s", False,
+                source,
+                None,
+                f"compiler timed out after {timeout:g} s",
+                False,
                 time.monotonic() - started,
             )
         if process.returncode != 0 or not output.is_file():

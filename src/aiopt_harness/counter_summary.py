@@ -43,5 +43,7 @@ def summarize_counters(
 
 
 def disabled_counters(names: Sequence[str]) -> dict[str, CounterReading]:
-    return {name: CounterReading(name, False, reason="counting disabled by the caller")
-            for name in names}
+    return {
+        name: CounterReading(name, False, reason="counting disabled by the caller")
+        for name in names
+    }

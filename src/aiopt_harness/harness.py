@@ -49,7 +49,7 @@ def _checked_program(source: Path, task: Task, settings: Settings) -> Path | Fai
 
 def _samples(result: dict[str, Any]) -> dict[str, np.ndarray]:
     calls = result["calls"]
-    samples = {
+    samples: dict[str, np.ndarray] = {
         "variant": np.asarray(calls["variant"], dtype=np.int8),
         "round": np.asarray(calls["round"], dtype=np.int32),
         "wall_ns": np.asarray(calls["wall_ns"], dtype=np.int64),
@@ -113,20 +113,46 @@ def measure(
     CPU). ``timeout`` bounds each isolated run (plus ``budget`` for the timing run).
     """
     the_task = _task(task)
-    settings = _settings(cpu=cpu, warmup=warmup, counters=counters, timeout=timeout,
-                         memory_limit_mb=memory_limit_mb, output_limit_mb=output_limit_mb,
-                         event_groups=event_groups, inject_errno=inject_errno)
+    settings = _settings(
+        cpu=cpu,
+        warmup=warmup,
+        counters=counters,
+        timeout=timeout,
+        memory_limit_mb=memory_limit_mb,
+        output_limit_mb=output_limit_mb,
+        event_groups=event_groups,
+        inject_errno=inject_errno,
+    )
     source = Path(candidate)
     checked = _checked_program(source, the_task, settings)
     if isinstance(checked, Failure):
-        return MeasureResult(checked.status, checked.message, the_task.name, source,
-                             stdout=checked.stdout, stderr=checked.stderr)
-    timing = time_programs([checked], the_task.timing_input, settings, budget=budget,
-                           min_rounds=1, max_rounds=max_calls, precision=0.0)
+        return MeasureResult(
+            checked.status,
+            checked.message,
+            the_task.name,
+            source,
+            stdout=checked.stdout,
+            stderr=checked.stderr,
+        )
+    timing = time_programs(
+        [checked],
+        the_task.timing_input,
+        settings,
+        budget=budget,
+        min_rounds=1,
+        max_rounds=max_calls,
+        precision=0.0,
+    )
     if isinstance(timing, FailedProgram):
         failure = timing.failure
-        return MeasureResult(failure.status, failure.message, the_task.name, source,
-                             stdout=failure.stdout, stderr=failure.stderr)
+        return MeasureResult(
+            failure.status,
+            failure.message,
+            the_task.name,
+            source,
+            stdout=failure.stdout,
+            stderr=failure.stderr,
+        )
     result = timing.result
     wall = time_stats(_variant_times(result, 0, "wall_ns"))
     return MeasureResult(
@@ -172,15 +198,29 @@ def compare(
     candidate time: above 1 the candidate is faster.
     """
     the_task = _task(task)
-    settings = _settings(cpu=cpu, warmup=warmup, counters=counters, timeout=timeout,
-                         memory_limit_mb=memory_limit_mb, output_limit_mb=output_limit_mb,
-                         event_groups=event_groups, inject_errno=inject_errno, seed=seed)
+    settings = _settings(
+        cpu=cpu,
+        warmup=warmup,
+        counters=counters,
+        timeout=timeout,
+        memory_limit_mb=memory_limit_mb,
+        output_limit_mb=output_limit_mb,
+        event_groups=event_groups,
+        inject_errno=inject_errno,
+        seed=seed,
+    )
     base_source, cand_source = Path(baseline), Path(candidate)
 
     def failed(failure: Failure, who: str) -> CompareResult:
-        return CompareResult(failure.status, f"{who}: {failure.message}", the_task.name,
-                             base_source, cand_source, stdout=failure.stdout,
-                             stderr=failure.stderr)
+        return CompareResult(
+            failure.status,
+            f"{who}: {failure.message}",
+            the_task.name,
+            base_source,
+            cand_source,
+            stdout=failure.stdout,
+            stderr=failure.stderr,
+        )
 
     objects: list[Path] = []
     for who, source in (("baseline", base_source), ("candidate", cand_source)):
@@ -189,19 +229,29 @@ def compare(
             return failed(checked, who)
         objects.append(checked)
 
-    timing = time_programs(objects, the_task.timing_input, settings, budget=budget,
-                           min_rounds=min_rounds, max_rounds=max_rounds, precision=precision)
+    timing = time_programs(
+        objects,
+        the_task.timing_input,
+        settings,
+        budget=budget,
+        min_rounds=min_rounds,
+        max_rounds=max_rounds,
+        precision=precision,
+    )
     if isinstance(timing, FailedProgram):
-        who = {0: "baseline", 1: "candidate"}.get(-1 if timing.program is None else timing.program,
-                                                  "baseline or candidate (interleaved)")
+        who = {0: "baseline", 1: "candidate"}.get(
+            -1 if timing.program is None else timing.program, "baseline or candidate (interleaved)"
+        )
         return failed(timing.failure, who)
     result = timing.result
     calls = result["calls"]
     estimate = median_ratio(round_log_ratios(calls["variant"], calls["round"], calls["wall_ns"]))
     base_times = time_stats(_variant_times(result, 0, "wall_ns"))
     cand_times = time_stats(_variant_times(result, 1, "wall_ns"))
-    message = (f"{estimate.n} rounds, stopped by {result['stopped_by']}; interval covers "
-               f"{estimate.confidence:.1%}")
+    message = (
+        f"{estimate.n} rounds, stopped by {result['stopped_by']}; interval covers "
+        f"{estimate.confidence:.1%}"
+    )
     return CompareResult(
         Status.OK,
         message,

@@ -16,9 +16,13 @@ def _exact_difference(expected: bytes, actual: bytes) -> str | None:
     )
     first = int(differs[0]) if differs.size else common
     if first == common:
-        return f"output has {len(actual)} bytes, expected {len(expected)} (equal up to byte {common})"
-    length_note = "" if len(expected) == len(actual) else (
-        f"; output has {len(actual)} bytes, expected {len(expected)}"
+        return (
+            f"output has {len(actual)} bytes, expected {len(expected)} (equal up to byte {common})"
+        )
+    length_note = (
+        ""
+        if len(expected) == len(actual)
+        else (f"; output has {len(actual)} bytes, expected {len(expected)}")
     )
     return (
         f"first difference at byte {first}: expected 0x{expected[first]:02x}, "

@@ -4,6 +4,7 @@ its descendants are reparented."""
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import signal
@@ -78,10 +79,8 @@ def kill_descendants(root: int, give_up_after: float = 10.0) -> int:
         for pid, state in found.items():
             if state != "Z":
                 seen_alive.add(pid)
-                try:
+                with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
         _reap_children()
         if not found or time.monotonic() > deadline:
             return len(seen_alive)

@@ -18,8 +18,9 @@ def reference_outputs(task: Task, settings: Settings) -> tuple[Path, list[bytes]
     """
     compiled = compile_candidate(task.initial, task.cxxflags)
     if compiled.shared_object is None:
-        raise TaskError(f"task {task.name}: the initial program does not compile:\n"
-                        f"{compiled.diagnostics}")
+        raise TaskError(
+            f"task {task.name}: the initial program does not compile:\n{compiled.diagnostics}"
+        )
     digest = hashlib.sha256(compiled.shared_object.stem.encode())
     for path in task.inputs:
         digest.update(hashlib.sha256(path.read_bytes()).digest())

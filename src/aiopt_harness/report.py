@@ -49,8 +49,10 @@ def format_measure(result: MeasureResult) -> str:
 def format_compare(result: CompareResult) -> str:
     lines = [f"status       {result.status.value}", f"message      {result.message}"]
     if result.speedup is not None:
-        verdict = "candidate faster" if (result.ci_low or 0) > 1 else (
-            "candidate slower" if (result.ci_high or 2) < 1 else "no significant difference"
+        verdict = (
+            "candidate faster"
+            if (result.ci_low or 0) > 1
+            else ("candidate slower" if (result.ci_high or 2) < 1 else "no significant difference")
         )
         lines.append(
             f"speedup      {result.speedup:.4f}  interval [{result.ci_low:.4f}, "

@@ -12,7 +12,7 @@ import numpy as np
 from .statistics import TimeStats
 
 
-class Status(str, enum.Enum):
+class Status(enum.StrEnum):
     OK = "ok"
     COMPILE_ERROR = "compile_error"
     ABI_ERROR = "abi_error"

@@ -39,8 +39,10 @@ class Settings:
             return default_cpu()
         allowed = sorted(os.sched_getaffinity(0))
         if self.cpu not in allowed:
-            raise ValueError(f"CPU {self.cpu} is not available to this process "
-                             f"(allowed: {', '.join(map(str, allowed))})")
+            raise ValueError(
+                f"CPU {self.cpu} is not available to this process "
+                f"(allowed: {', '.join(map(str, allowed))})"
+            )
         return self.cpu
 
 
@@ -54,9 +56,9 @@ def _request(settings: Settings, timeout: float) -> dict[str, Any]:
     }
 
 
-def _run(request: dict[str, Any], run_dir: Path, settings: Settings) -> tuple[
-    SandboxReport, Failure | None
-]:
+def _run(
+    request: dict[str, Any], run_dir: Path, settings: Settings
+) -> tuple[SandboxReport, Failure | None]:
     report = run_sandboxed(request, run_dir)
     return report, failure_of(report, float(request["timeout"]), settings.output_limit_mb)
 
@@ -76,8 +78,11 @@ def record_outputs(
     outputs[program][input]. A program whose second run differs fails as wrong output."""
     request = _request(settings, settings.timeout)
     request.update(
-        {"mode": "outputs", "programs": [str(p) for p in programs],
-         "inputs": [str(i) for i in inputs]}
+        {
+            "mode": "outputs",
+            "programs": [str(p) for p in programs],
+            "inputs": [str(i) for i in inputs],
+        }
     )
     with tempfile.TemporaryDirectory(prefix="aiopt-run-") as scratch:
         run_dir = Path(scratch)
@@ -135,9 +140,9 @@ def time_programs(
             if settings.event_groups
             else None,
             "inject_errno": dict(settings.inject_errno),
-            "seed": settings.seed if settings.seed is not None else int.from_bytes(
-                os.urandom(8), "little"
-            ),
+            "seed": settings.seed
+            if settings.seed is not None
+            else int.from_bytes(os.urandom(8), "little"),
         }
     )
     with tempfile.TemporaryDirectory(prefix="aiopt-run-") as scratch:

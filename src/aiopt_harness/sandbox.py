@@ -6,6 +6,7 @@ group if it does not finish within the timeout plus a grace period.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -91,10 +92,8 @@ def run_sandboxed(request: dict[str, Any], run_dir: Path) -> SandboxReport:
             raise
         finally:
             if process.returncode is None:
-                try:
+                with contextlib.suppress(ProcessLookupError):
                     os.killpg(process.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
                 process.wait()
     report = _read_json(run_dir / "supervisor.json") or {}
     if not report and supervisor_failed is None:

@@ -64,7 +64,7 @@ def _check(value: object, where: Path) -> CheckSpec:
     if rtol < 0 or atol < 0:
         raise TaskError(f"{where}: rtol/atol must not be negative")
     if kind == "exact" and (rtol or atol):
-        raise TaskError(f"{where}: rtol/atol apply only to kind = \"float64\"")
+        raise TaskError(f'{where}: rtol/atol apply only to kind = "float64"')
     return CheckSpec(kind=kind, rtol=rtol, atol=atol)
 
 
@@ -100,7 +100,7 @@ def load_task(path: str | Path) -> Task:
         inputs.append(input_path)
 
     timing_name = data.get("timing_input", input_names[0])
-    if timing_name not in input_names:
+    if not isinstance(timing_name, str) or timing_name not in input_names:
         raise TaskError(f"{toml_path}: timing_input must be one of the inputs")
 
     return Task(

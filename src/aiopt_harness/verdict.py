@@ -29,11 +29,13 @@ def failure_of(report: SandboxReport, timeout: float, output_limit_mb: int) -> F
     """None when the run ended normally with status ok, else the failure."""
     streams = {"stdout": report.stdout, "stderr": report.stderr}
     if report.supervisor_failed is not None:
-        return Failure(Status.TIMEOUT, f"harness supervisor failed: {report.supervisor_failed}",
-                       **streams)
+        return Failure(
+            Status.TIMEOUT, f"harness supervisor failed: {report.supervisor_failed}", **streams
+        )
     if report.timed_out:
-        return Failure(Status.TIMEOUT, f"no result within the {timeout:g} s timeout; killed",
-                       **streams)
+        return Failure(
+            Status.TIMEOUT, f"no result within the {timeout:g} s timeout; killed", **streams
+        )
     if report.signal is not None:
         name = signal_name(report.signal)
         note = report.crash_note or {}
@@ -54,9 +56,11 @@ def failure_of(report: SandboxReport, timeout: float, output_limit_mb: int) -> F
                 **streams,
             )
         where = f" at address {note['address']}" if "address" in note else ""
-        hint = " (killed from outside, e.g. by the out-of-memory killer)" if (
-            report.signal == signal.SIGKILL
-        ) else ""
+        hint = (
+            " (killed from outside, e.g. by the out-of-memory killer)"
+            if (report.signal == signal.SIGKILL)
+            else ""
+        )
         message = f"killed by {name} ({signal.strsignal(report.signal)}){where}{hint}"
         return Failure(Status.CRASH, _with_stderr(message, report), **streams)
     result = report.result
@@ -64,8 +68,11 @@ def failure_of(report: SandboxReport, timeout: float, output_limit_mb: int) -> F
         code = report.exit_code
         return Failure(
             Status.CRASH,
-            _with_stderr(f"the process exited with status {code} before finishing "
-                         "(exit() or similar inside the candidate?)", report),
+            _with_stderr(
+                f"the process exited with status {code} before finishing "
+                "(exit() or similar inside the candidate?)",
+                report,
+            ),
             **streams,
         )
     status = Status(result.get("status", "crash"))
