@@ -1,4 +1,5 @@
 import struct
+from pathlib import Path
 
 from aiopt_harness.output_check import describe_difference
 from aiopt_harness.task import CheckSpec
@@ -50,3 +51,28 @@ def test_float64_rejects_ragged_and_short_output() -> None:
     assert "1 float64 values, expected 2" in (
         describe_difference(floats(1.0, 2.0), floats(1.0), spec) or ""
     )
+
+
+def test_key_value_requires_keys_and_values() -> None:
+    spec = CheckSpec("key_value", require=(("valid", "1"),))
+    assert describe_difference(b"", b"hit_rate=0.5\nvalid=1\n", spec) is None
+    assert describe_difference(b"", b"hit_rate=0.5\nvalid=0\n", spec) == (
+        "valid=0, expected valid=1"
+    )
+    assert "no valid=" in (describe_difference(b"", b"hit_rate=0.5\n", spec) or "")
+    assert "not key=value" in (describe_difference(b"", b"garbage\n", spec) or "")
+    assert "not UTF-8" in (describe_difference(b"", b"\xff\xfe", spec) or "")
+
+
+def test_decompress_check_compares_decompressed_data(tmp_path: Path) -> None:
+    decompressor = tmp_path / "decompress.py"
+    decompressor.write_text(
+        "def decompress(data):\n"
+        "    if not data.startswith(b'Z'):\n"
+        "        raise ValueError('bad magic')\n"
+        "    return data[1:].replace(b'2', b'11')\n"
+    )
+    spec = CheckSpec("decompress", decompressor=decompressor)
+    assert describe_difference(b"Z2", b"Z11", spec) is None  # different bytes, same data
+    assert "differs" in (describe_difference(b"Z2", b"Z12", spec) or "")
+    assert "ValueError: bad magic" in (describe_difference(b"Z2", b"X", spec) or "")

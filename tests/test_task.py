@@ -65,3 +65,36 @@ def test_malformed_tasks_give_clear_errors(tmp_path: Path, toml: str, message: s
 def test_missing_task_toml(tmp_path: Path) -> None:
     with pytest.raises(TaskError, match=r"no task\.toml"):
         load_task(tmp_path)
+
+
+def test_output_metric_objective_and_new_check_kinds(tmp_path: Path) -> None:
+    write_task(
+        tmp_path,
+        'initial = "a.cpp"\ninputs = ["in.txt"]\nobjective = "output_metric"\n'
+        'metric = "hit_rate"\n[check]\nkind = "key_value"\nrequire = { valid = 1 }\n',
+    )
+    task = load_task(tmp_path)
+    assert (task.objective.kind, task.objective.metric) == ("output_metric", "hit_rate")
+    assert task.objective.direction == "maximize"
+    assert task.check.require == (("valid", "1"),)
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        ('objective = "speed"', "objective"),
+        ('objective = "output_metric"', "needs metric"),
+        ('objective = "output_metric"\nmetric = "m"\ndirection = "up"', "direction"),
+        ('[check]\nkind = "decompress"', "needs decompressor"),
+        ('[check]\nkind = "exact"\nrequire = { valid = 1 }', "require"),
+    ],
+)
+def test_malformed_objectives_and_checks(tmp_path: Path, toml: str, message: str) -> None:
+    write_task(tmp_path, f'initial = "a.cpp"\ninputs = ["in.txt"]\n{toml}\n')
+    with pytest.raises(TaskError, match=message):
+        load_task(tmp_path)
+
+
+def test_unknown_task_name_lists_the_builtin_ones() -> None:
+    with pytest.raises(TaskError, match="matmul"):
+        load_task("no_such_task")

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from .harness import compare, measure
 from .report import format_compare, format_measure
 from .results import CompareResult, MeasureResult, Status
-from .task import TaskError
+from .task import TaskError, builtin_tasks, load_task
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -39,6 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _common(measure_parser)
 
+    commands.add_parser("tasks", help="list the built-in tasks")
+
     compare_parser = commands.add_parser(
         "compare", help="check two programs and time them interleaved"
     )
@@ -58,8 +60,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _list_tasks() -> int:
+    for name, directory in builtin_tasks().items():
+        task = load_task(directory)
+        objective = (
+            f"{task.objective.metric} ({task.objective.direction})"
+            if task.objective.metric
+            else "time"
+        )
+        print(f"{name:<14} objective: {objective:<24} {directory}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "tasks":
+        return _list_tasks()
     result: MeasureResult | CompareResult
     try:
         if args.command == "measure":

@@ -8,7 +8,9 @@ Nothing is compiled while anything is timed, and no timing happens before the ch
 from __future__ import annotations
 
 import math
+import statistics
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +19,17 @@ import numpy as np
 from . import _core
 from .compiler import compile_candidate
 from .counter_summary import disabled_counters, summarize_counters
+from .metric import OutputFormatError, metric_value
 from .output_check import describe_difference
 from .reference import reference_outputs
-from .results import CompareResult, CounterReading, Failure, MeasureResult, Status
+from .results import (
+    CompareResult,
+    CounterReading,
+    Failure,
+    MeasureResult,
+    MetricReading,
+    Status,
+)
 from .runs import FailedProgram, Settings, TimingRun, record_outputs, time_programs
 from .statistics import median_ratio, round_log_ratios, time_stats
 from .task import Task, load_task
@@ -29,22 +39,47 @@ def _task(task: Task | str | Path) -> Task:
     return task if isinstance(task, Task) else load_task(task)
 
 
-def _checked_program(source: Path, task: Task, settings: Settings) -> Path | Failure:
-    """The candidate's shared object once it compiled and passed the check on every input."""
+@dataclass(frozen=True)
+class CheckedProgram:
+    """A candidate that compiled and passed the check on every input."""
+
+    shared_object: Path
+    metric: MetricReading | None  # output-metric tasks: the metric of its outputs
+
+
+def _metric(task: Task, outputs: list[bytes]) -> MetricReading | Failure | None:
+    objective = task.objective
+    if objective.metric is None:
+        return None
+    values = []
+    for path, output in zip(task.inputs, outputs, strict=True):
+        try:
+            values.append(metric_value(output, objective.metric))
+        except OutputFormatError as error:
+            return Failure(Status.WRONG_OUTPUT, f"input {path.name}: {error}")
+    return MetricReading(objective.metric, objective.direction, statistics.fmean(values))
+
+
+def _checked_program(source: Path, task: Task, settings: Settings) -> CheckedProgram | Failure:
+    """Compiles the candidate and checks its output on every input against the reference."""
     compiled = compile_candidate(source, task.cxxflags)
     if compiled.shared_object is None:
         return Failure(Status.COMPILE_ERROR, compiled.diagnostics)
     reference_object, expected = reference_outputs(task, settings)
-    if compiled.shared_object == reference_object:
-        return compiled.shared_object  # the initial program itself: checked by definition
-    recorded = record_outputs([compiled.shared_object], list(task.inputs), settings)
-    if isinstance(recorded, FailedProgram):
-        return recorded.failure
-    for path, want, got in zip(task.inputs, expected, recorded[0], strict=True):
-        difference = describe_difference(want, got, task.check)
-        if difference is not None:
-            return Failure(Status.WRONG_OUTPUT, f"input {path.name}: {difference}")
-    return compiled.shared_object
+    outputs = expected  # the initial program itself is checked by definition
+    if compiled.shared_object != reference_object:
+        recorded = record_outputs([compiled.shared_object], list(task.inputs), settings)
+        if isinstance(recorded, FailedProgram):
+            return recorded.failure
+        outputs = recorded[0]
+        for path, want, got in zip(task.inputs, expected, outputs, strict=True):
+            difference = describe_difference(want, got, task.check)
+            if difference is not None:
+                return Failure(Status.WRONG_OUTPUT, f"input {path.name}: {difference}")
+    metric = _metric(task, outputs)
+    if isinstance(metric, Failure):
+        return metric
+    return CheckedProgram(compiled.shared_object, metric)
 
 
 def _samples(result: dict[str, Any]) -> dict[str, np.ndarray]:
@@ -135,7 +170,7 @@ def measure(
             stderr=checked.stderr,
         )
     timing = time_programs(
-        [checked],
+        [checked.shared_object],
         the_task.timing_input,
         settings,
         budget=budget,
@@ -160,6 +195,8 @@ def measure(
         f"{wall.n} timed calls, stopped by {result['stopped_by']}",
         the_task.name,
         source,
+        objective=the_task.objective.kind,
+        metric=checked.metric,
         time_ns=wall,
         cpu_time_ns=time_stats(_variant_times(result, 0, "cpu_ns")),
         counters=_counters(timing, 0),
@@ -222,15 +259,15 @@ def compare(
             stderr=failure.stderr,
         )
 
-    objects: list[Path] = []
+    programs: list[CheckedProgram] = []
     for who, source in (("baseline", base_source), ("candidate", cand_source)):
         checked = _checked_program(source, the_task, settings)
         if isinstance(checked, Failure):
             return failed(checked, who)
-        objects.append(checked)
+        programs.append(checked)
 
     timing = time_programs(
-        objects,
+        [program.shared_object for program in programs],
         the_task.timing_input,
         settings,
         budget=budget,
@@ -258,6 +295,9 @@ def compare(
         the_task.name,
         base_source,
         cand_source,
+        objective=the_task.objective.kind,
+        baseline_metric=programs[0].metric,
+        candidate_metric=programs[1].metric,
         speedup=estimate.estimate,
         ci_low=estimate.low,
         ci_high=estimate.high,

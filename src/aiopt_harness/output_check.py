@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import importlib.util
+from collections.abc import Callable
+from pathlib import Path
+
 import numpy as np
 
+from .metric import OutputFormatError, parse_key_values
 from .task import CheckSpec
 
 
@@ -49,10 +54,52 @@ def _float64_difference(expected: bytes, actual: bytes, spec: CheckSpec) -> str 
     )
 
 
+def _key_value_difference(actual: bytes, spec: CheckSpec) -> str | None:
+    try:
+        values = parse_key_values(actual)
+    except OutputFormatError as error:
+        return str(error)
+    for key, wanted in spec.require:
+        if key not in values:
+            return f"output has no {key}= line"
+        if values[key] != wanted:
+            return f"{key}={values[key]}, expected {key}={wanted}"
+    return None
+
+
+def load_decompressor(path: Path) -> Callable[[bytes], bytes]:
+    """The ``decompress`` function of a task's decompressor file."""
+    spec = importlib.util.spec_from_file_location(f"aiopt_task_decompressor_{path.stem}", path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {path}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    function = getattr(module, "decompress", None)
+    if not callable(function):
+        raise ImportError(f"{path} defines no decompress(data) function")
+    return function  # type: ignore[no-any-return]
+
+
+def _decompress_difference(expected: bytes, actual: bytes, spec: CheckSpec) -> str | None:
+    assert spec.decompressor is not None
+    decompress = load_decompressor(spec.decompressor)
+    want = decompress(expected)
+    try:
+        got = decompress(actual)
+    except Exception as error:  # the candidate's bytes may break the decoder any way
+        return f"the task's decompressor rejects the output: {type(error).__name__}: {error}"
+    difference = _exact_difference(want, got)
+    return None if difference is None else f"decompressed output differs: {difference}"
+
+
 def describe_difference(expected: bytes, actual: bytes, spec: CheckSpec) -> str | None:
     """None when ``actual`` passes the check, else a short description of the first difference."""
     if spec.kind == "exact":
         return _exact_difference(expected, actual)
     if spec.kind == "float64":
         return _float64_difference(expected, actual, spec)
+    if spec.kind == "key_value":
+        return _key_value_difference(actual, spec)
+    if spec.kind == "decompress":
+        return _decompress_difference(expected, actual, spec)
     raise ValueError(f"unknown check kind {spec.kind!r}")

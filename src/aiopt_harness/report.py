@@ -28,6 +28,9 @@ def _counter_value(reading: CounterReading) -> str:
 def _counter_rows(counters: dict[str, CounterReading]) -> list[str]:
     if not counters:
         return []
+    reasons = {reading.reason for reading in counters.values() if not reading.available}
+    if len(reasons) == 1 and not any(reading.available for reading in counters.values()):
+        return [f"counters: all unavailable: {reasons.pop()}"]
     width = max(len(name) for name in counters)
     return ["counters (median per call):"] + [
         f"  {name:<{width}}  {_counter_value(reading)}" for name, reading in counters.items()
@@ -36,6 +39,11 @@ def _counter_rows(counters: dict[str, CounterReading]) -> list[str]:
 
 def format_measure(result: MeasureResult) -> str:
     lines = [f"status       {result.status.value}", f"message      {result.message}"]
+    if result.metric is not None:
+        lines.append(
+            f"metric       {result.metric.name} = {result.metric.value:.6f} "
+            f"({result.metric.direction})"
+        )
     if result.time_ns is not None:
         lines += _time_rows("wall time", result.time_ns)
     if result.cpu_time_ns is not None:
@@ -48,6 +56,13 @@ def format_measure(result: MeasureResult) -> str:
 
 def format_compare(result: CompareResult) -> str:
     lines = [f"status       {result.status.value}", f"message      {result.message}"]
+    base, cand = result.baseline_metric, result.candidate_metric
+    if base is not None and cand is not None:
+        verdict = "candidate better" if result.metric_better else "candidate not better"
+        lines.append(
+            f"metric       {cand.name} ({cand.direction}): baseline {base.value:.6f}, "
+            f"candidate {cand.value:.6f}  ({verdict}; the task's objective)"
+        )
     if result.speedup is not None:
         verdict = (
             "candidate faster"
@@ -64,7 +79,7 @@ def format_compare(result: CompareResult) -> str:
         lines += _time_rows("candidate", result.candidate_time_ns)
     if result.cpu is not None:
         lines.append(f"pinned CPU   {result.cpu}")
-    if result.candidate_counters:
-        lines.append("candidate " + _counter_rows(result.candidate_counters)[0])
-        lines += _counter_rows(result.candidate_counters)[1:]
+    rows = _counter_rows(result.candidate_counters)
+    if rows:
+        lines += ["candidate " + rows[0], *rows[1:]]
     return "\n".join(lines)

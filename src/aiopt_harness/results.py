@@ -52,6 +52,18 @@ class CounterReading:
         return entry
 
 
+@dataclass(frozen=True)
+class MetricReading:
+    """An output-metric task's metric: the mean over inputs of the ``name=`` line."""
+
+    name: str
+    direction: str  # "maximize" or "minimize"
+    value: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "direction": self.direction, "value": self.value}
+
+
 def _counters_dict(counters: dict[str, CounterReading]) -> dict[str, Any]:
     return {name: reading.to_dict() for name, reading in counters.items()}
 
@@ -62,6 +74,8 @@ class MeasureResult:
     message: str
     task: str
     candidate: Path
+    objective: str = "time"
+    metric: MetricReading | None = None
     time_ns: TimeStats | None = None
     cpu_time_ns: TimeStats | None = None
     counters: dict[str, CounterReading] = field(default_factory=dict)
@@ -81,7 +95,10 @@ class MeasureResult:
             "message": self.message,
             "task": self.task,
             "candidate": str(self.candidate),
+            "objective": self.objective,
         }
+        if self.metric is not None:
+            result["metric"] = self.metric.to_dict()
         if self.time_ns is not None:
             result["time_ns"] = self.time_ns.to_dict()
         if self.cpu_time_ns is not None:
@@ -106,6 +123,9 @@ class CompareResult:
     task: str
     baseline: Path
     candidate: Path
+    objective: str = "time"
+    baseline_metric: MetricReading | None = None
+    candidate_metric: MetricReading | None = None
     speedup: float | None = None  # baseline time / candidate time; > 1: candidate faster
     ci_low: float | None = None
     ci_high: float | None = None
@@ -126,6 +146,15 @@ class CompareResult:
     def ok(self) -> bool:
         return self.status is Status.OK
 
+    @property
+    def metric_better(self) -> bool | None:
+        """Whether the candidate's metric beats the baseline's (None for time tasks)."""
+        if self.baseline_metric is None or self.candidate_metric is None:
+            return None
+        if self.candidate_metric.direction == "maximize":
+            return self.candidate_metric.value > self.baseline_metric.value
+        return self.candidate_metric.value < self.baseline_metric.value
+
     def to_dict(self) -> dict[str, Any]:
         result: dict[str, Any] = {
             "status": self.status.value,
@@ -133,7 +162,16 @@ class CompareResult:
             "task": self.task,
             "baseline": str(self.baseline),
             "candidate": str(self.candidate),
+            "objective": self.objective,
         }
+        if self.baseline_metric is not None and self.candidate_metric is not None:
+            result["metric"] = {
+                "name": self.candidate_metric.name,
+                "direction": self.candidate_metric.direction,
+                "baseline": self.baseline_metric.value,
+                "candidate": self.candidate_metric.value,
+                "candidate_better": self.metric_better,
+            }
         if self.speedup is not None:
             result.update(
                 {
