@@ -1,0 +1,1 @@
+"""Profilers: each turns one candidate run into a ProfileSection (available or not, and why)."""

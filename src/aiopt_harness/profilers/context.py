@@ -1,0 +1,27 @@
+"""What every profiler gets: the candidate, its profiling build, the task, a budget."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..task import Task
+
+
+@dataclass(frozen=True)
+class ProfileContext:
+    task: Task
+    source: Path  # the candidate's C++ file
+    source_lines: tuple[str, ...]  # its lines; line n is source_lines[n - 1]
+    shared_object: Path  # the profiling build (see driver.profiling_build)
+    input_path: Path  # the task's timing input
+    work_dir: Path  # scratch space, removed afterwards
+    budget: float  # seconds this profiler should aim to stay within
+    timeout: float  # seconds after which it must be killed
+    measurement: dict[str, Any] = field(default_factory=dict)  # measure(...).to_dict()
+
+    def line_text(self, line: int) -> str:
+        if 1 <= line <= len(self.source_lines):
+            return self.source_lines[line - 1].strip()
+        return ""
