@@ -6,7 +6,9 @@ isolated, pinned child process. See the README for the task format and the stati
 """
 
 from .harness import compare, measure
+from .mutation_context import MutationContext, generate_mutation_context
 from .paths import include_dir
+from .profiling import Profile, profile
 from .results import CompareResult, CounterReading, MeasureResult, Status
 from .statistics import TimeStats
 from .task import CheckSpec, Task, TaskError, load_task
@@ -16,12 +18,16 @@ __all__ = [
     "CompareResult",
     "CounterReading",
     "MeasureResult",
+    "MutationContext",
+    "Profile",
     "Status",
     "Task",
     "TaskError",
     "TimeStats",
     "compare",
+    "generate_mutation_context",
     "include_dir",
     "load_task",
     "measure",
+    "profile",
 ]

@@ -60,6 +60,36 @@ def _apply_limits(request: dict[str, Any]) -> dict[str, Any]:
     return {"address_space_bytes": memory_bytes, "harness_bytes": harness_bytes}
 
 
+def _thread_snapshot() -> dict[str, int | None]:
+    """Context switches (getrusage) and scheduler times (schedstat) of this thread."""
+    usage = resource.getrusage(resource.RUSAGE_THREAD)
+    snapshot: dict[str, int | None] = {
+        "voluntary_switches": usage.ru_nvcsw,
+        "involuntary_switches": usage.ru_nivcsw,
+        "run_ns": None,
+        "runqueue_wait_ns": None,
+        "timeslices": None,
+    }
+    try:
+        fields = Path("/proc/thread-self/schedstat").read_text().split()
+        snapshot.update(
+            run_ns=int(fields[0]), runqueue_wait_ns=int(fields[1]), timeslices=int(fields[2])
+        )
+    except (OSError, ValueError, IndexError):
+        pass  # kernels without CONFIG_SCHEDSTATS: left as None (unavailable)
+    return snapshot
+
+
+def _thread_delta(
+    before: dict[str, int | None], after: dict[str, int | None]
+) -> dict[str, int | None]:
+    delta: dict[str, int | None] = {}
+    for key, start in before.items():
+        end = after[key]
+        delta[key] = None if start is None or end is None else end - start
+    return delta
+
+
 class Guard:
     """Checks after every batch of candidate calls that the candidate did not fork."""
 
@@ -175,6 +205,7 @@ def _time(request: dict[str, Any], guard: Guard) -> dict[str, Any]:
     done_rounds = 0
     deadline = time.monotonic() + budget
     stopped_by = "max_rounds"
+    thread_before = _thread_snapshot()
     while done_rounds < max_rounds:
         batch = min(rounds_per_batch, max_rounds - done_rounds)
         order, variant_of, offsets = _round_order(variants, copies, batch, rng)
@@ -201,9 +232,11 @@ def _time(request: dict[str, Any], guard: Guard) -> dict[str, Any]:
         if time.monotonic() >= deadline and variants == 1:
             stopped_by = "budget"
             break
+    thread_after = _thread_snapshot()
     for p, state in enumerate(states):
         _candidate_call(p // copies, guard, state.close)
     return {
+        "thread": _thread_delta(thread_before, thread_after),
         "status": "ok",
         "calls": calls,
         "counter_names": counters.names() if counters is not None else [],

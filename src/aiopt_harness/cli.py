@@ -8,6 +8,8 @@ import sys
 from collections.abc import Sequence
 
 from .harness import compare, measure
+from .mutation_context import generate_mutation_context
+from .profiling import DEFAULT_PROFILERS, PROFILERS, profile
 from .report import format_compare, format_measure
 from .results import CompareResult, MeasureResult, Status
 from .task import TaskError, builtin_tasks, load_task
@@ -41,6 +43,38 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("tasks", help="list the built-in tasks")
 
+    profile_parser = commands.add_parser(
+        "profile", help="measure and profile one candidate; print the mutation context"
+    )
+    profile_parser.add_argument("candidate", help="candidate C++ source file")
+    profile_parser.add_argument("--task", required=True, help="task directory or built-in name")
+    profile_parser.add_argument(
+        "--profilers",
+        default=",".join(DEFAULT_PROFILERS),
+        help=f"comma-separated, from {','.join(PROFILERS)} (default: "
+        f"{','.join(DEFAULT_PROFILERS)})",
+    )
+    profile_parser.add_argument(
+        "--budget",
+        type=float,
+        default=10.0,
+        help="seconds each external profiler aims for (default 10)",
+    )
+    profile_parser.add_argument(
+        "--causal-budget", type=float, default=30.0, help="seconds of Coz experiments (default 30)"
+    )
+    profile_parser.add_argument(
+        "--max-chars",
+        type=int,
+        default=4000,
+        help="length limit of the mutation context (default 4000)",
+    )
+    profile_parser.add_argument("--bcoz", help="a BCOZ (or Coz) profile file to include")
+    profile_parser.add_argument("--bperf", help="a `bperf report` output file to include")
+    profile_parser.add_argument(
+        "--json", action="store_true", help="print the whole profile and the context as JSON"
+    )
+
     compare_parser = commands.add_parser(
         "compare", help="check two programs and time them interleaved"
     )
@@ -60,6 +94,29 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _profile(args: argparse.Namespace) -> int:
+    try:
+        result = profile(
+            args.candidate,
+            task=args.task,
+            profilers=[name.strip() for name in args.profilers.split(",") if name.strip()],
+            budget=args.budget,
+            causal_budget=args.causal_budget,
+            bcoz_profile=args.bcoz,
+            bperf_report=args.bperf,
+            on_progress=lambda line: print(f"aiopt: {line}", file=sys.stderr, flush=True),
+        )
+    except (TaskError, FileNotFoundError, ValueError) as error:
+        print(f"aiopt: {error}", file=sys.stderr)
+        return 2
+    context = generate_mutation_context(result, max_chars=args.max_chars)
+    if args.json:
+        print(json.dumps({"profile": result.to_dict(), "context": context.text}, indent=2))
+    else:
+        print(context.text)
+    return 0 if result.status is Status.OK else 1
+
+
 def _list_tasks() -> int:
     for name, directory in builtin_tasks().items():
         task = load_task(directory)
@@ -76,6 +133,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "tasks":
         return _list_tasks()
+    if args.command == "profile":
+        return _profile(args)
     result: MeasureResult | CompareResult
     try:
         if args.command == "measure":

@@ -103,6 +103,16 @@ def _variant_times(result: dict[str, Any], variant: int, key: str) -> list[float
     return [float(t) for v, t in zip(calls["variant"], calls[key], strict=True) if v == variant]
 
 
+def _offcpu(result: dict[str, Any]) -> dict[str, int | None]:
+    calls = result["calls"]
+    return {
+        "calls": len(calls["wall_ns"]),
+        "wall_ns": int(sum(calls["wall_ns"])),
+        "cpu_ns": int(sum(calls["cpu_ns"])),
+        **result["thread"],
+    }
+
+
 def _counters(timing: TimingRun, variant: int) -> dict[str, CounterReading]:
     result = timing.result
     if not result["counter_status"]:
@@ -200,6 +210,7 @@ def measure(
         time_ns=wall,
         cpu_time_ns=time_stats(_variant_times(result, 0, "cpu_ns")),
         counters=_counters(timing, 0),
+        offcpu=_offcpu(result),
         cpu=settings.pinned_cpu(),
         stopped_by=result["stopped_by"],
         samples=_samples(result),

@@ -79,6 +79,9 @@ class MeasureResult:
     time_ns: TimeStats | None = None
     cpu_time_ns: TimeStats | None = None
     counters: dict[str, CounterReading] = field(default_factory=dict)
+    # The measuring thread over the timing phase: totals of the timed calls' wall and CPU
+    # time, context switches (getrusage), run-queue wait (schedstat; None if unavailable)
+    offcpu: dict[str, int | None] = field(default_factory=dict)
     cpu: int | None = None
     stopped_by: str | None = None
     samples: dict[str, np.ndarray] = field(default_factory=dict)
@@ -105,6 +108,8 @@ class MeasureResult:
             result["cpu_time_ns"] = self.cpu_time_ns.to_dict()
         if self.counters:
             result["counters"] = _counters_dict(self.counters)
+        if self.offcpu:
+            result["offcpu"] = dict(self.offcpu)
         if self.cpu is not None:
             result["cpu"] = self.cpu
         if self.stopped_by is not None:

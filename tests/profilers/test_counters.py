@@ -1,0 +1,36 @@
+from pathlib import Path
+
+from aiopt_harness.profilers.context import ProfileContext
+from aiopt_harness.profilers.counters import run
+from aiopt_harness.task import load_task
+
+
+def context(measurement: dict[str, object], tiny_task: Path) -> ProfileContext:
+    task = load_task(tiny_task)
+    return ProfileContext(
+        task, task.initial, (), task.initial, task.timing_input, tiny_task, 1.0, 1.0, measurement
+    )
+
+
+def test_derived_figures_only_from_existing_events(tiny_task: Path) -> None:
+    measurement = {
+        "time_ns": {"n": 10, "median": 2e6},
+        "counters": {
+            "cycles": {"available": True, "value": 4e6},
+            "instructions": {"available": True, "value": 6e6},
+            "branches": {"available": False, "reason": "ENOENT: no hardware PMU"},
+            "branch-misses": {"available": True, "value": 1e3},
+            "task-clock": {"available": True, "value": 1.9e6},
+        },
+    }
+    section = run(context(measurement, tiny_task))
+    assert section.available
+    assert section.figures["instructions per cycle"] == 1.5
+    assert "branch mispredicts per 100 branches" not in section.figures  # no branches event
+    assert any("unavailable: branches: ENOENT" in note for note in section.notes)
+    assert any("task-clock is 95%" in note for note in section.notes)
+
+
+def test_without_measurement_it_is_unavailable(tiny_task: Path) -> None:
+    section = run(context({}, tiny_task))
+    assert not section.available and section.reason
