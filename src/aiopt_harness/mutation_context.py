@@ -94,15 +94,22 @@ class _Item:
 
 
 def _section_items(order: int, name: str, section: ProfileSection) -> list[_Item]:
-    heading = f"{HEADINGS.get(name, name)} [{section.label}]"
-    items = [_Item((1, order, 0), name, heading)]
+    """The section's lines as items; the heading travels with the section's top line."""
+    lines: list[tuple[int, int, str]] = []  # (rank tier, position, text)
     for rank, hotspot in enumerate(section.hotspots[:MAX_HOTSPOTS]):
-        items.append(_Item((2 + rank, order, rank), name, _hotspot_line(hotspot)))
+        lines.append((rank, rank, _hotspot_line(hotspot)))
     for rank, note in enumerate(section.notes[:MAX_NOTES]):
-        items.append(_Item((2 + rank, order, 100 + rank), name, f"  {note}"))
+        lines.append((rank, 100 + rank, f"  {note}"))
     figures = _figures_line(section)
     if figures is not None:
-        items.append(_Item((3, order, 200), name, figures))
+        lines.append((2, 200, figures))
+    lines.sort()
+    heading = f"{HEADINGS.get(name, name)} [{section.label}]"
+    if not lines:
+        return [_Item((1, order, 0), name, heading)]
+    _, first_position, first_text = lines[0]
+    items = [_Item((1, order, first_position), name, f"{heading}\n{first_text}")]
+    items += [_Item((2 + tier, order, position), name, text) for tier, position, text in lines[1:]]
     return items
 
 
@@ -144,16 +151,16 @@ def generate_mutation_context(profile: Profile, max_chars: int = 4000) -> Mutati
     ]
     remaining = max_chars - sum(len(artifact_safe(line)) + 1 for line in header + footer)
     chosen: set[_Item] = set()
-    sections_with_heading: set[str] = set()
+    closed: set[str] = set()  # sections that may take nothing more (ranks stay contiguous)
     for item in sorted(items, key=lambda i: i.priority):
         cost = len(artifact_safe(item.text)) + 1
-        is_heading = item.priority[0] == 1
-        if cost > remaining or (not is_heading and item.section not in sections_with_heading):
+        if item.section in closed:
+            continue
+        if cost > remaining:
+            closed.add(item.section)
             continue
         chosen.add(item)
         remaining -= cost
-        if is_heading:
-            sections_with_heading.add(item.section)
     body = [
         item.text
         for item in sorted(items, key=lambda i: (i.priority[1], i.priority[2]))
