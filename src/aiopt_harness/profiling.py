@@ -66,12 +66,14 @@ def _run_one(name: str, context: ProfileContext) -> ProfileSection:
     return section
 
 
-def _extra_sections(bcoz: Path | None, bperf: Path | None) -> dict[str, ProfileSection]:
+def _extra_sections(
+    bcoz: Path | None, bperf: Path | None, lines: tuple[str, ...]
+) -> dict[str, ProfileSection]:
     sections: dict[str, ProfileSection] = {}
     if bcoz is not None:
         from .profilers.causal import load_bcoz_profile
 
-        sections["causal_bcoz"] = load_bcoz_profile(bcoz)
+        sections["causal_bcoz"] = load_bcoz_profile(bcoz, sources=lines)
     if bperf is not None:
         from .profilers.offcpu import load_bperf_report
 
@@ -129,7 +131,8 @@ def profile(
                 input_path=the_task.timing_input,
                 work_dir=Path(scratch) / name,
                 budget=causal_budget if name == "causal" else budget,
-                timeout=timeout,
+                # Coz must get its budget plus startup and the end of its last experiment
+                timeout=max(timeout, causal_budget + 30) if name == "causal" else timeout,
                 measurement=result.measurement,
             )
             context.work_dir.mkdir()
@@ -138,6 +141,7 @@ def profile(
         _extra_sections(
             Path(bcoz_profile) if bcoz_profile else None,
             Path(bperf_report) if bperf_report else None,
+            lines,
         )
     )
     return result

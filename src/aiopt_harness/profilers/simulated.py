@@ -1,0 +1,370 @@
+"""The simulated section: valgrind cachegrind on the driver, costs per line of candidate.cpp.
+
+Only ``aiopt_run`` calls are counted: cachegrind runs the driver twice, with the same
+warmup call and then 0 or ``RUNS`` more calls. The simulation is deterministic and the
+first run's execution is a prefix of the second's, so the difference, divided by
+``RUNS``, is the cost of one (warm) ``aiopt_run`` call, without ``aiopt_init``.
+
+Lines are ranked by kcachegrind's cycle estimate ``Ir + 10 * (L1 misses) + 100 * (LL
+misses) + 10 * (branch mispredicts)``. Code of std:: headers inlined into the candidate
+is charged to the candidate line that inlined it whenever the debug info names exactly
+one such line for the (header line, function) pair; the rest of the cost outside
+candidate.cpp (out-of-line template instances, libc, the driver) is reported as shares.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import time
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from .context import ProfileContext
+from .driver import driver_command, run_tool
+from .errors import ProfilerOutputError, ToolFailedError
+from .sampling import CANDIDATE_FILE, candidate_line, resolve_lines, tail
+from .section import LineHotspot, ProfileSection, unavailable
+
+GEOMETRY = ("--I1=32768,8,64", "--D1=32768,8,64", "--LL=8388608,16,64")
+RUNS = 2  # aiopt_run calls measured (fixed, so that two profiles are identical)
+WARMUP = 1  # an untimed call before, in both runs: the counted calls find warm caches
+TOP_HOTSPOTS = 10
+TOP_OUTSIDE = 5
+EVENTS = (
+    "Ir",
+    "I1mr",
+    "ILmr",
+    "Dr",
+    "D1mr",
+    "DLmr",
+    "Dw",
+    "D1mw",
+    "DLmw",
+    "Bc",
+    "Bcm",
+    "Bi",
+    "Bim",
+)
+LABEL = (
+    "simulated by valgrind cachegrind: I1/D1 32 KiB 8-way, LL 8 MiB 16-way, 64 B lines; "
+    "counts per aiopt_run call; ranked by the cycle estimate "
+    "Ir + 10*L1 misses + 100*LL misses + 10*mispredicts"
+)
+
+CostKey = tuple[str, str, int]  # (source file, function, line)
+Costs = dict[CostKey, tuple[int, ...]]
+
+
+@dataclass(frozen=True)
+class CachegrindProfile:
+    """A cachegrind.out file: event names, costs per (file, function, line), the summary."""
+
+    events: tuple[str, ...]
+    costs: Costs
+    summary: tuple[int, ...]
+
+
+def _numbers(fields: list[str], width: int, number: int) -> tuple[int, ...]:
+    if len(fields) > width or not all(field.isdigit() for field in fields):
+        raise ProfilerOutputError(f"cachegrind line {number}: bad counts {' '.join(fields)!r}")
+    return tuple(int(field) for field in fields) + (0,) * (width - len(fields))
+
+
+def _add(costs: Costs, key: CostKey, values: tuple[int, ...]) -> None:
+    old = costs.get(key)
+    costs[key] = values if old is None else tuple(a + b for a, b in zip(old, values, strict=True))
+
+
+def parse_cachegrind(text: str) -> CachegrindProfile:
+    """Reads a cachegrind.out file. Raises ProfilerOutputError if it is malformed, lacks its
+    final ``summary:`` line (truncated) or the summary differs from the sum of the lines."""
+    events: tuple[str, ...] = ()
+    where: tuple[str, str] | None = None
+    file = ""
+    costs: Costs = {}
+    summary: tuple[int, ...] | None = None
+    for number, line in enumerate(text.splitlines(), start=1):
+        if summary is not None and line.strip():
+            raise ProfilerOutputError(f"cachegrind line {number}: text after the summary")
+        if line.startswith(("desc:", "cmd:")) or not line.strip():
+            continue
+        if line.startswith("events:"):
+            events = tuple(line.split()[1:])
+        elif line.startswith("fl="):
+            file, where = line[3:], None
+        elif line.startswith("fn="):
+            if not file:
+                raise ProfilerOutputError(f"cachegrind line {number}: fn= before any fl=")
+            where = (file, line[3:])
+        elif line.startswith("summary:"):
+            summary = _numbers(line.split()[1:], len(events), number)
+        elif not events or where is None:
+            raise ProfilerOutputError(f"cachegrind line {number}: counts before events/fl/fn")
+        else:
+            fields = line.split()
+            if not fields[0].isdigit():
+                raise ProfilerOutputError(f"cachegrind line {number}: unexpected {line!r}")
+            counts = _numbers(fields[1:], len(events), number)
+            _add(costs, (where[0], where[1], int(fields[0])), counts)
+    if not events or summary is None:
+        raise ProfilerOutputError("cachegrind output has no events or no summary (truncated)")
+    totals = tuple(sum(column) for column in zip(*costs.values(), strict=True)) or summary
+    if totals != summary:
+        raise ProfilerOutputError("cachegrind summary differs from the sum of its lines")
+    return CachegrindProfile(events, costs, summary)
+
+
+def subtract(after: CachegrindProfile, before: CachegrindProfile) -> Costs:
+    """Costs of ``after`` minus ``before`` per (file, function, line); zero rows dropped."""
+    if after.events != before.events:
+        raise ProfilerOutputError("the two cachegrind profiles count different events")
+    zero = (0,) * len(after.events)
+    difference: Costs = {}
+    for key in after.costs.keys() | before.costs.keys():
+        row = after.costs.get(key, zero)
+        base = before.costs.get(key, zero)
+        delta = tuple(a - b for a, b in zip(row, base, strict=True))
+        if any(delta):
+            difference[key] = delta
+    return difference
+
+
+@dataclass(frozen=True)
+class LineCost:
+    """The derived counts of one row or a sum of rows."""
+
+    ir: int = 0
+    d_refs: int = 0
+    d1_misses: int = 0
+    ll_misses: int = 0
+    l1_misses: int = 0  # I1 + D1
+    branches: int = 0
+    mispredicts: int = 0
+
+    @staticmethod
+    def of(events: tuple[str, ...], values: tuple[int, ...]) -> LineCost:
+        e = dict(zip(events, values, strict=True))
+        return LineCost(
+            ir=e["Ir"],
+            d_refs=e["Dr"] + e["Dw"],
+            d1_misses=e["D1mr"] + e["D1mw"],
+            ll_misses=e["ILmr"] + e["DLmr"] + e["DLmw"],
+            l1_misses=e["I1mr"] + e["D1mr"] + e["D1mw"],
+            branches=e["Bc"] + e["Bi"],
+            mispredicts=e["Bcm"] + e["Bim"],
+        )
+
+    def __add__(self, other: LineCost) -> LineCost:
+        return LineCost(*(a + b for a, b in zip(self.astuple(), other.astuple(), strict=True)))
+
+    def astuple(self) -> tuple[int, ...]:
+        return (
+            self.ir, self.d_refs, self.d1_misses, self.ll_misses,
+            self.l1_misses, self.branches, self.mispredicts,
+        )  # fmt: skip
+
+    @property
+    def estimate(self) -> int:
+        """kcachegrind's cycle estimate."""
+        return self.ir + 10 * self.l1_misses + 100 * self.ll_misses + 10 * self.mispredicts
+
+
+def parse_objdump(text: str) -> dict[int, str]:
+    """Instruction address -> enclosing function, from ``objdump -d -C`` text."""
+    functions: dict[int, str] = {}
+    current: str | None = None
+    for line in text.splitlines():
+        header = re.match(r"^[0-9a-fA-F]+ <(.*)>:$", line)
+        if header is not None:
+            current = header.group(1)
+            continue
+        instruction = re.match(r"^\s+([0-9a-fA-F]+):\s", line)
+        if instruction is not None and current is not None:
+            functions[int(instruction.group(1), 16)] = current
+    return functions
+
+
+InlineKey = tuple[str, int, str]  # (header file name, line, function)
+
+
+def inline_owners(
+    functions: Mapping[int, str], chains: Mapping[int, tuple[tuple[str, int], ...]]
+) -> dict[InlineKey, int]:
+    """(header file name, line, function) -> the one candidate.cpp line whose inlined code
+    it is; pairs that are inlined from several lines, or also stand alone, are left out."""
+    owners: dict[InlineKey, set[int | None]] = defaultdict(set)
+    for address, function in functions.items():
+        chain = chains.get(address, ())
+        if chain and Path(chain[0][0]).name != CANDIDATE_FILE and chain[0][1] > 0:
+            key = (Path(chain[0][0]).name, chain[0][1], function)
+            owners[key].add(candidate_line(chain))
+    unique = {key: lines.pop() for key, lines in owners.items() if len(lines) == 1}
+    return {key: line for key, line in unique.items() if line is not None}
+
+
+def _remaining(deadline: float) -> float:
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise ToolFailedError("the profiler's timeout passed")
+    return left
+
+
+def _cachegrind(ctx: ProfileContext, runs: int, deadline: float) -> CachegrindProfile:
+    """Runs the driver under cachegrind: WARMUP calls, then ``runs`` calls."""
+    out = ctx.work_dir / f"cachegrind.out.runs{runs}"
+    command = [
+        "valgrind", "--tool=cachegrind", "--cache-sim=yes", "--branch-sim=yes", *GEOMETRY,
+        f"--cachegrind-out-file={out}",
+        *driver_command(ctx.shared_object, ctx.input_path, runs=runs, warmup=WARMUP),
+    ]  # fmt: skip
+    timeout = _remaining(deadline)
+    result = run_tool(command, timeout=timeout, cwd=ctx.work_dir)
+    if result.timed_out:
+        raise ToolFailedError(f"valgrind timed out after {timeout:.0f} s")
+    if result.returncode != 0:
+        raise ToolFailedError(f"valgrind failed (exit {result.returncode}): {tail(result.stderr)}")
+    try:
+        done = json.loads(result.stdout.strip().splitlines()[-1])["runs"]
+    except (ValueError, IndexError, KeyError, TypeError) as error:
+        raise ToolFailedError(f"the driver printed no result under valgrind: {error}") from error
+    if done != runs:
+        raise ToolFailedError(f"the driver made {done} runs under valgrind, not {runs}")
+    if not out.is_file():
+        raise ToolFailedError(f"valgrind wrote no {out.name}")
+    return parse_cachegrind(out.read_text(errors="replace"))
+
+
+def _owners(shared_object: Path, deadline: float) -> dict[InlineKey, int]:
+    """Which candidate line inlined each header line of the shared object (binutils)."""
+    command = ["objdump", "-d", "-C", "--no-show-raw-insn", "--section=.text", str(shared_object)]
+    result = run_tool(command, timeout=_remaining(deadline))
+    if result.timed_out or result.returncode != 0:
+        raise ToolFailedError(f"objdump failed: {tail(result.stderr) or 'timed out'}")
+    functions = parse_objdump(result.stdout)
+    chains = resolve_lines(shared_object, functions, _remaining(deadline))
+    return inline_owners(functions, chains)
+
+
+@dataclass
+class Attributed:
+    """A candidate line's cost: its own rows plus the inlined header rows charged to it."""
+
+    cost: LineCost
+    inlined: LineCost
+
+
+def attribute(
+    events: tuple[str, ...], costs: Costs, owners: Mapping[InlineKey, int]
+) -> tuple[dict[int, Attributed], dict[str, LineCost]]:
+    """Costs per candidate line, and the costs left outside, per function."""
+    lines: dict[int, Attributed] = defaultdict(lambda: Attributed(LineCost(), LineCost()))
+    outside: dict[str, LineCost] = defaultdict(LineCost)
+    for (file, function, line), values in costs.items():
+        cost = LineCost.of(events, values)
+        name = Path(file).name
+        owner = owners.get((name, line, function))
+        if name == CANDIDATE_FILE:
+            lines[line].cost += cost
+        elif owner is not None:
+            lines[owner].cost += cost
+            lines[owner].inlined += cost
+        else:
+            outside[function] += cost
+    return dict(lines), dict(outside)
+
+
+def _per_run(value: int) -> float:
+    return value / RUNS
+
+
+def _hotspots(ctx: ProfileContext, lines: Mapping[int, Attributed]) -> list[LineHotspot]:
+    ranked = sorted(lines.items(), key=lambda item: (-item[1].cost.estimate, item[0]))
+    return [
+        LineHotspot(
+            line=line,
+            source=ctx.line_text(line),
+            metrics={
+                "Ir": _per_run(entry.cost.ir),
+                "D1_misses": _per_run(entry.cost.d1_misses),
+                "LL_misses": _per_run(entry.cost.ll_misses),
+                "mispredicts": _per_run(entry.cost.mispredicts),
+                "cycle_estimate": _per_run(entry.cost.estimate),
+                "inlined_share": entry.inlined.estimate / entry.cost.estimate,
+            },
+            rank_value=_per_run(entry.cost.estimate),
+        )
+        for line, entry in ranked[:TOP_HOTSPOTS]
+        if entry.cost.estimate > 0
+    ]
+
+
+def _ratio(numerator: int, denominator: int) -> float:
+    return numerator / denominator if denominator else 0.0
+
+
+def _figures(
+    lines: Mapping[int, Attributed], outside: Mapping[str, LineCost]
+) -> dict[str, float | int | str]:
+    total = sum((entry.cost for entry in lines.values()), LineCost())
+    total += sum(outside.values(), LineCost())
+    inlined = sum((entry.inlined for entry in lines.values()), LineCost())
+    candidate = sum((entry.cost for entry in lines.values()), LineCost())
+    figures: dict[str, float | int | str] = {
+        "runs": RUNS,
+        "Ir_per_run": _per_run(total.ir),
+        "D1_misses_per_run": _per_run(total.d1_misses),
+        "LL_misses_per_run": _per_run(total.ll_misses),
+        "mispredicts_per_run": _per_run(total.mispredicts),
+        "cycle_estimate_per_run": _per_run(total.estimate),
+        "D1_miss_rate": _ratio(total.d1_misses, total.d_refs),
+        "LL_miss_rate": _ratio(total.ll_misses, total.ir + total.d_refs),
+        "mispredict_rate": _ratio(total.mispredicts, total.branches),
+        "candidate_share": _ratio(candidate.estimate, total.estimate),
+        "inlined_into_candidate_share": _ratio(inlined.estimate, total.estimate),
+        "outside_candidate_share": _ratio(total.estimate - candidate.estimate, total.estimate),
+    }
+    ranked = sorted(outside.items(), key=lambda item: -item[1].estimate)[:TOP_OUTSIDE]
+    for rank, (function, cost) in enumerate(ranked, start=1):
+        figures[f"top_outside_{rank}"] = f"{_ratio(cost.estimate, total.estimate):.1%} {function}"
+    return figures
+
+
+def _profile(ctx: ProfileContext, deadline: float) -> ProfileSection:
+    before = _cachegrind(ctx, 0, deadline)
+    after = _cachegrind(ctx, RUNS, deadline)
+    missing = [event for event in EVENTS if event not in after.events]
+    if missing:
+        raise ProfilerOutputError(f"cachegrind did not count {', '.join(missing)}")
+    notes = []
+    owners: dict[InlineKey, int] = {}
+    if shutil.which("objdump") and shutil.which("addr2line"):
+        owners = _owners(ctx.shared_object, deadline)
+    else:
+        notes.append("binutils not found: inlined std:: code is not charged to candidate lines")
+    lines, outside = attribute(after.events, subtract(after, before), owners)
+    return ProfileSection(
+        "simulated",
+        True,
+        label=LABEL,
+        figures=_figures(lines, outside),
+        hotspots=_hotspots(ctx, lines),
+        notes=notes,
+    )
+
+
+def run(ctx: ProfileContext) -> ProfileSection:
+    """Simulates the candidate's caches and branch predictor with cachegrind; unavailable
+    (with the reason) if valgrind is missing or fails."""
+    start = time.monotonic()
+    if shutil.which("valgrind") is None:
+        return unavailable("simulated", "valgrind not found on PATH (install valgrind)")
+    try:
+        section = _profile(ctx, start + ctx.timeout)
+    except (ToolFailedError, ProfilerOutputError) as error:
+        return unavailable("simulated", str(error), time.monotonic() - start)
+    section.seconds = time.monotonic() - start
+    return section
