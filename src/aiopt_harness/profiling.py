@@ -15,11 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .cpu_lease import cpu_lease
 from .harness import measure
 from .profilers.context import ProfileContext
 from .profilers.driver import profiling_build
 from .profilers.section import ProfileSection, unavailable
 from .results import MeasureResult, Status
+from .runs import default_cpu
 from .task import Task, load_task
 
 PROFILERS = ("counters", "simulated", "sampling", "causal", "offcpu")
@@ -136,7 +138,10 @@ def profile(
                 measurement=result.measurement,
             )
             context.work_dir.mkdir()
-            result.sections[name] = _run_one(name, context)
+            # External profilers run unpinned: hold the measurement CPU so that no
+            # concurrent evaluation is timed while they load the machine.
+            with cpu_lease(default_cpu()):
+                result.sections[name] = _run_one(name, context)
     result.sections.update(
         _extra_sections(
             Path(bcoz_profile) if bcoz_profile else None,

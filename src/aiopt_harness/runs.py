@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .cpu_lease import cpu_lease
 from .results import Failure, Status
 from .sandbox import SandboxReport, run_sandboxed
 from .verdict import failure_of
@@ -59,7 +60,8 @@ def _request(settings: Settings, timeout: float) -> dict[str, Any]:
 def _run(
     request: dict[str, Any], run_dir: Path, settings: Settings
 ) -> tuple[SandboxReport, Failure | None]:
-    report = run_sandboxed(request, run_dir)
+    with cpu_lease(int(request["cpu"])):
+        report = run_sandboxed(request, run_dir)
     return report, failure_of(report, float(request["timeout"]), settings.output_limit_mb)
 
 
