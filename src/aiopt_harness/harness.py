@@ -82,6 +82,36 @@ def _checked_program(source: Path, task: Task, settings: Settings) -> CheckedPro
     return CheckedProgram(compiled.shared_object, metric)
 
 
+@dataclass(frozen=True)
+class CheckResult:
+    """Whether a candidate compiles and passes the task's check on every input."""
+
+    status: Status
+    message: str
+    metric: MetricReading | None = None  # output-metric tasks: its metric
+    stderr: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status is Status.OK
+
+
+def check(
+    candidate: str | Path,
+    *,
+    task: Task | str | Path,
+    timeout: float = 30.0,
+    memory_limit_mb: int = 2048,
+) -> CheckResult:
+    """Compiles the candidate and checks its output on every input (no timing)."""
+    the_task = _task(task)
+    settings = _settings(timeout=timeout, memory_limit_mb=memory_limit_mb)
+    checked = _checked_program(Path(candidate), the_task, settings)
+    if isinstance(checked, Failure):
+        return CheckResult(checked.status, checked.message, stderr=checked.stderr)
+    return CheckResult(Status.OK, "compiles and passes the check on every input", checked.metric)
+
+
 def _samples(result: dict[str, Any]) -> dict[str, np.ndarray]:
     calls = result["calls"]
     samples: dict[str, np.ndarray] = {
