@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from .harness import compare, measure
 from .mutation_context import generate_mutation_context
@@ -42,6 +43,45 @@ def build_parser() -> argparse.ArgumentParser:
     _common(measure_parser)
 
     commands.add_parser("tasks", help="list the built-in tasks")
+
+    evolve_parser = commands.add_parser(
+        "evolve", help="run OpenEvolve on a task with this harness as the evaluator"
+    )
+    evolve_parser.add_argument("task", help="task directory or built-in name")
+    evolve_parser.add_argument("--iterations", type=int, required=True)
+    evolve_parser.add_argument(
+        "--profile",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="profile artifact in prompts (default: on)",
+    )
+    evolve_parser.add_argument(
+        "--api-base",
+        default=None,
+        help="OpenAI-compatible endpoint (default: the embedded model); "
+        "the key comes from $OPENAI_API_KEY",
+    )
+    evolve_parser.add_argument("--model", default=None, help="model name at --api-base")
+    evolve_parser.add_argument("--seed", type=int, default=42)
+    evolve_parser.add_argument(
+        "--max-tokens", type=int, default=None, help="LLM completion limit (default 2048)"
+    )
+    evolve_parser.add_argument(
+        "--output",
+        type=Path,
+        default=None,
+        help="output directory (default: evolve-TASK-profile|noprofile-sSEED)",
+    )
+    evolve_parser.add_argument(
+        "--resume", action="store_true", help="continue from the latest checkpoint in --output"
+    )
+
+    llm_parser = commands.add_parser("llm", help="the embedded local LLM")
+    llm_commands = llm_parser.add_subparsers(dest="llm_command", required=True)
+    serve_parser = llm_commands.add_parser("serve", help="serve it until Ctrl-C")
+    serve_parser.add_argument("--port", type=int, default=None)
+    serve_parser.add_argument("--n-ctx", type=int, default=8192)
+    serve_parser.add_argument("--threads", type=int, default=2)
 
     profile_parser = commands.add_parser(
         "profile", help="measure and profile one candidate; print the mutation context"
@@ -117,6 +157,33 @@ def _profile(args: argparse.Namespace) -> int:
     return 0 if result.status is Status.OK else 1
 
 
+def _evolve(args: argparse.Namespace) -> int:
+    from .evolve import EvolveOptions, format_summary, run_evolve
+    from .llm.errors import LocalLlmError
+
+    track = "profile" if args.profile else "noprofile"
+    name = Path(args.task).name
+    output = args.output or Path(f"evolve-{name}-{track}-s{args.seed}")
+    options = EvolveOptions(
+        task=args.task,
+        iterations=args.iterations,
+        output=output,
+        profile=args.profile,
+        api_base=args.api_base,
+        model=args.model,
+        seed=args.seed,
+        max_tokens=args.max_tokens,
+        resume=args.resume,
+    )
+    try:
+        summary = run_evolve(options, say=lambda line: print(f"aiopt: {line}", flush=True))
+    except (TaskError, LocalLlmError) as error:
+        print(f"aiopt: {error}", file=sys.stderr)
+        return 2
+    print(format_summary(summary))
+    return 0
+
+
 def _list_tasks() -> int:
     for name, directory in builtin_tasks().items():
         task = load_task(directory)
@@ -135,6 +202,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _list_tasks()
     if args.command == "profile":
         return _profile(args)
+    if args.command == "evolve":
+        return _evolve(args)
+    if args.command == "llm":
+        from .llm.server import serve_main
+
+        return serve_main(args.port, args.n_ctx, args.threads)
     result: MeasureResult | CompareResult
     try:
         if args.command == "measure":

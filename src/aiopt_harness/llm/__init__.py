@@ -9,7 +9,7 @@ from .errors import (
     ModelFetchError,
     ModelVerifyError,
 )
-from .model import QWEN_CODER_1_5B, ModelSpec, Part, ensure_model, models_dir
+from .model import QWEN_CODER_1_5B, ModelSpec, Part, ensure_model, models_dir, verified_model
 from .server import API_KEY, MODEL_NAME, LocalLlmServer, require_llama_cpp, serve_main
 
 __all__ = [
@@ -28,4 +28,5 @@ __all__ = [
     "models_dir",
     "require_llama_cpp",
     "serve_main",
+    "verified_model",
 ]

@@ -40,14 +40,15 @@ _SERVER_MODULES = (
     "pydantic_settings",
 )
 
-# Runs the server with the parent-death signal set: killed with the harness even when the
-# harness is SIGKILLed and cannot stop it. argv: parent pid, then the server's arguments.
+# Runs a command with the parent-death signal set, so that the server is killed with the
+# harness even when the harness is SIGKILLed and cannot stop it.
+# argv: the harness's pid, then the command.
 _LAUNCHER = """\
 import ctypes, os, signal, sys
 ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 if os.getppid() != int(sys.argv[1]):
     sys.exit(1)  # the harness died before the signal was set
-os.execv(sys.executable, [sys.executable, "-m", "llama_cpp.server", *sys.argv[2:]])
+os.execv(sys.argv[2], sys.argv[2:])
 """
 
 
@@ -184,7 +185,7 @@ class LocalLlmServer:
         assert self.log_path is not None
         server = self.command(model_path, port)
         if self.die_with_parent:
-            argv = [sys.executable, "-c", _LAUNCHER, str(os.getpid()), *server[3:]]
+            argv = [sys.executable, "-c", _LAUNCHER, str(os.getpid()), *server]
         else:
             argv = server
         with self.log_path.open("wb") as log:

@@ -1,0 +1,15 @@
+"""OpenEvolve evaluator of the matmul task (see aiopt_harness.evaluator).
+
+OpenEvolve passes the config's evaluator.evaluator_args (profile: true/false, and the
+state directory that `aiopt evolve` adds) to evaluate() as keyword arguments.
+"""
+
+from typing import Any
+
+from aiopt_harness.evaluator import evaluate_for_task
+
+TASK = 'matmul'
+
+
+def evaluate(program_path: str, **settings: Any) -> Any:
+    return evaluate_for_task(TASK, program_path, **settings)

@@ -1,0 +1,91 @@
+"""One machine-readable record per iteration of an OpenEvolve run.
+
+OpenEvolve 0.4.1 writes children to ``evolution_trace.jsonl`` (their metrics carry our
+``status``: ok, compile_error, wrong_output, crash, ...) and, with ``include_failures``,
+iterations that produced no child to ``evolution_trace_failures.jsonl`` (no diff, SEARCH
+mismatch, LLM errors). This module merges both into ``iterations.jsonl``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+# OpenEvolve's error messages (process_parallel.py) -> outcome kinds
+ERROR_KINDS = (
+    ("No valid diffs found", "no_diff"),
+    ("SEARCH block(s) matched", "search_mismatch"),
+    ("Diff did not change", "no_change"),
+    ("outside the EVOLVE-BLOCK", "outside_evolve_block"),
+    ("exceeds maximum length", "too_long"),
+    ("LLM generation failed", "llm_error"),
+    ("LLM returned None", "llm_error"),
+    ("No valid code found", "no_code"),
+    ("identical to the parent", "no_change"),
+    ("timed out", "timeout"),
+)
+
+
+def classify_error(message: str) -> str:
+    for fragment, kind in ERROR_KINDS:
+        if fragment in message:
+            return kind
+    return "other_error"
+
+
+def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+    if not path.is_file():
+        return []
+    records = []
+    for line in path.read_text().splitlines():
+        if line.strip():
+            try:
+                records.append(json.loads(line))
+            except ValueError:
+                continue  # a line cut by a kill: skip it, keep the rest
+    return records
+
+
+def _child_record(trace: dict[str, Any]) -> dict[str, Any]:
+    metrics = trace.get("child_metrics") or {}
+    prompt = trace.get("prompt") or {}
+    user_prompt = str(prompt.get("user", "")) if isinstance(prompt, dict) else ""
+    return {
+        "iteration": trace.get("iteration"),
+        "outcome": str(metrics.get("status", "unknown")),
+        "child_id": trace.get("child_id"),
+        "parent_id": trace.get("parent_id"),
+        "combined_score": metrics.get("combined_score"),
+        "speedup": metrics.get("speedup"),
+        "ci_low": metrics.get("ci_low"),
+        "ci_high": metrics.get("ci_high"),
+        "failure": (trace.get("artifacts") or {}).get("failure"),
+        "prompt_has_profile": "### profile" in user_prompt,
+    }
+
+
+def _failure_record(failure: dict[str, Any]) -> dict[str, Any]:
+    error = str(failure.get("error", ""))
+    return {
+        "iteration": failure.get("iteration"),
+        "outcome": classify_error(error),
+        "error": error,
+        "parent_id": failure.get("parent_id"),
+    }
+
+
+def merge_iteration_log(openevolve_dir: Path, output: Path) -> list[dict[str, Any]]:
+    """Writes and returns the merged per-iteration records, ordered by iteration."""
+    records = [_child_record(t) for t in _read_jsonl(openevolve_dir / "evolution_trace.jsonl")]
+    records += [
+        _failure_record(f) for f in _read_jsonl(openevolve_dir / "evolution_trace_failures.jsonl")
+    ]
+    records.sort(key=lambda r: (r["iteration"] is None, r["iteration"] or 0))
+    output.write_text("".join(json.dumps(record) + "\n" for record in records))
+    return records
+
+
+def outcome_counts(records: list[dict[str, Any]]) -> dict[str, int]:
+    return dict(Counter(str(record["outcome"]) for record in records))
