@@ -181,7 +181,7 @@ def _evolve(args: argparse.Namespace) -> int:
         print(f"aiopt: {error}", file=sys.stderr)
         return 2
     print(format_summary(summary))
-    return 0
+    return 1 if summary["error"] else 0
 
 
 def _list_tasks() -> int:

@@ -154,6 +154,8 @@ def run_evolve(options: EvolveOptions, say: Progress = print) -> dict[str, Any]:
         )
         tail = _ProgressTail(output / "state", openevolve_dir, say)
         tail.start()
+        result = None
+        error = None
         try:
             result = run_evolution(
                 initial_program=str(task.initial),
@@ -164,13 +166,17 @@ def run_evolve(options: EvolveOptions, say: Progress = print) -> dict[str, Any]:
                 cleanup=False,
                 checkpoint_path=checkpoint,
             )
+        except Exception as failure:  # e.g. EvolutionFailedError: no iteration gave a child
+            error = f"{type(failure).__name__}: {failure}"
+            say(f"OpenEvolve stopped: {error}")
         finally:
             tail.stop()
     records = merge_iteration_log(openevolve_dir, output / "iterations.jsonl")
     best_path = output / "best_program.cpp"
-    if result.best_code:
-        best_path.write_text(result.best_code)
-    metrics = dict(result.metrics or {})
+    best_code = result.best_code if result is not None else ""
+    if best_code:
+        best_path.write_text(best_code)
+    metrics = dict(result.metrics or {}) if result is not None else {}
     summary = {
         "task": task.name,
         "profile": options.profile,
@@ -180,12 +186,13 @@ def run_evolve(options: EvolveOptions, say: Progress = print) -> dict[str, Any]:
         "outcomes": outcome_counts(records),
         "valid": sum(1 for r in records if r["outcome"] == "ok"),
         "invalid": sum(1 for r in records if r["outcome"] != "ok"),
-        "best_score": float(result.best_score or 0.0),
+        "error": error,
+        "best_score": float(result.best_score or 0.0) if result is not None else 0.0,
         "best_speedup": metrics.get("speedup"),
         "best_ci_low": metrics.get("ci_low"),
         "best_ci_high": metrics.get("ci_high"),
         "best_status": metrics.get("status"),
-        "best_program": str(best_path) if result.best_code else None,
+        "best_program": str(best_path) if best_code else None,
         "seconds": round(time.monotonic() - started, 1),
     }
     (output / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
@@ -200,6 +207,8 @@ def format_summary(summary: dict[str, Any]) -> str:
         f"valid mutations {summary['valid']}, invalid {summary['invalid']}: "
         + ", ".join(f"{kind} {count}" for kind, count in sorted(summary["outcomes"].items())),
     ]
+    if summary["error"]:
+        lines.append(f"OpenEvolve stopped early: {summary['error']}")
     if summary["best_speedup"] is not None:
         lines.append(
             f"best: speedup {summary['best_speedup']:.3f} [{summary['best_ci_low']:.3f}, "
