@@ -48,10 +48,14 @@ def _read_jsonl(path: Path) -> list[dict[str, Any]]:
     return records
 
 
+def _has_profile(record: dict[str, Any]) -> bool:
+    """Whether the iteration's prompt held a profile artifact (rendered as ``### profile``)."""
+    prompt = record.get("prompt") or {}
+    return isinstance(prompt, dict) and "### profile" in str(prompt.get("user", ""))
+
+
 def _child_record(trace: dict[str, Any]) -> dict[str, Any]:
     metrics = trace.get("child_metrics") or {}
-    prompt = trace.get("prompt") or {}
-    user_prompt = str(prompt.get("user", "")) if isinstance(prompt, dict) else ""
     return {
         "iteration": trace.get("iteration"),
         "outcome": str(metrics.get("status", "unknown")),
@@ -62,7 +66,7 @@ def _child_record(trace: dict[str, Any]) -> dict[str, Any]:
         "ci_low": metrics.get("ci_low"),
         "ci_high": metrics.get("ci_high"),
         "failure": (trace.get("artifacts") or {}).get("failure"),
-        "prompt_has_profile": "### profile" in user_prompt,
+        "prompt_has_profile": _has_profile(trace),
     }
 
 
@@ -73,6 +77,7 @@ def _failure_record(failure: dict[str, Any]) -> dict[str, Any]:
         "outcome": classify_error(error),
         "error": error,
         "parent_id": failure.get("parent_id"),
+        "prompt_has_profile": _has_profile(failure),
     }
 
 
