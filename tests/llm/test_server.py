@@ -39,6 +39,16 @@ FAKE_SERVER = textwrap.dedent(
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
+        def do_POST(self):
+            if "--crash-on-request" in sys.argv:
+                import os, signal
+                os.kill(os.getpid(), signal.SIGSEGV)
+            self.rfile.read(int(self.headers["Content-Length"]))
+            body = json.dumps({"choices": [{"text": "x"}]}).encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
         def log_message(self, *args):
             pass
     http.server.HTTPServer(("127.0.0.1", port), Handler).serve_forever()
@@ -115,8 +125,8 @@ def test_missing_llama_cpp_says_how_to_install(monkeypatch: pytest.MonkeyPatch) 
     with pytest.raises(LlamaCppMissing) as caught:
         server_module.require_llama_cpp()
     message = str(caught.value)
-    assert "pip install '.[local-llm]'" in message
-    assert "minutes" in message
+    assert "pip install '.[local-llm]'" in message and "-mno-amx-int8" in message
+    assert "3.5 minutes" in message
     assert "--api-base" in message and "--model" in message
     with pytest.raises(LlamaCppMissing):
         LocalLlmServer(Path("/m.gguf")).start()
@@ -151,6 +161,16 @@ def test_server_that_dies_reports_its_output() -> None:
     with pytest.raises(LlmServerError, match="exited with code 3") as caught:
         server.start()
     assert "failed to load model: bad magic" in str(caught.value)
+    assert server.process is None
+
+
+def test_server_that_crashes_on_its_first_request_fails_to_start() -> None:
+    """A bad build answers /v1/models, then crashes computing: caught by the self-test."""
+    server = FakeServer(FAKE_SERVER, "--crash-on-request")
+    with pytest.raises(LlmServerError, match="1-token test completion") as caught:
+        server.start()
+    message = str(caught.value)
+    assert "SIGSEGV" in message and "-mno-amx-tile" in message and "--no-cache-dir" in message
     assert server.process is None
 
 
@@ -261,3 +281,55 @@ def test_real_server_chat_completion(monkeypatch: pytest.MonkeyPatch) -> None:
         assert answer["choices"][0]["message"]["content"].strip()
         assert 0 < answer["usage"]["completion_tokens"] <= 8
     assert _gone(pid) and _refuses(port)
+
+
+def test_serve_without_llama_cpp_exits_2_with_the_install_hint(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def missing() -> None:
+        raise LlamaCppMissing("install it with pip install '.[local-llm]'")
+
+    monkeypatch.setattr(server_module, "require_llama_cpp", missing)
+    assert server_module.serve_main(None, 8192, 2) == 2
+    assert "pip install '.[local-llm]'" in capsys.readouterr().err
+
+
+def test_real_serve_until_ctrl_c(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`aiopt llm serve`'s function with the real server: ready, then Ctrl-C stops it."""
+    monkeypatch.undo()
+    if missing_server_modules():
+        pytest.skip("llama-cpp-python[server] is not installed: pip install '.[local-llm]'")
+    model = _real_model()
+    if model is None or model.parent.name != "models":
+        pytest.skip("the embedded model is not in a harness cache")
+    env = {**os.environ, "AIOPT_CACHE_DIR": str(model.parent.parent)}
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from aiopt_harness.llm import serve_main; exit(serve_main(None, 2048, 2))",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        assert process.stdout is not None
+        lines = []
+        for line in process.stdout:
+            lines.append(line)
+            if "Ctrl-C stops it" in line:
+                break
+        text = "".join(lines)
+        assert "serving" in text, text
+        api_base = text.split(" at ", 1)[1].split()[0]
+        with urllib.request.urlopen(f"{api_base}/models", timeout=10) as response:
+            assert json.loads(response.read())["data"]
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    port = int(api_base.rsplit(":", 1)[1].split("/")[0])
+    assert _refuses(port)

