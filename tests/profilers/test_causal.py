@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from aiopt_harness import load_task
 from aiopt_harness.profilers import causal
 from aiopt_harness.profilers.causal import (
     CozProfileError,
@@ -18,9 +17,9 @@ from aiopt_harness.profilers.causal import (
     profile_section,
 )
 from aiopt_harness.profilers.context import ProfileContext
-from aiopt_harness.profilers.driver import profiling_build
 from aiopt_harness.profilers.errors import ProfilerOutputError
 from tests.conftest import DATA, ROOT
+from tests.profilers.contexts import profile_context
 
 PROFILES = DATA / "profiles"
 MATMUL_LINES = tuple((ROOT / "programs" / "matmul" / "initial.cpp").read_text().splitlines())
@@ -189,19 +188,7 @@ def test_load_bcoz_profile_reports_bad_files(tmp_path: Path) -> None:
 
 
 def _matmul_context(tmp_path: Path, budget: float) -> ProfileContext:
-    task = load_task("matmul")
-    build = profiling_build(task.initial, task)
-    assert build.shared_object is not None
-    return ProfileContext(
-        task=task,
-        source=task.initial,
-        source_lines=tuple(task.initial.read_text().splitlines()),
-        shared_object=build.shared_object,
-        input_path=task.timing_input,
-        work_dir=tmp_path,
-        budget=budget,
-        timeout=90.0,
-    )
+    return profile_context("matmul", tmp_path, budget=budget, timeout=90.0)
 
 
 def test_run_without_coz_is_unavailable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -2,13 +2,12 @@ from pathlib import Path
 
 from aiopt_harness.profilers.context import ProfileContext
 from aiopt_harness.profilers.counters import run
-from aiopt_harness.task import load_task
+from tests.profilers.contexts import profile_context
 
 
 def context(measurement: dict[str, object], tiny_task: Path) -> ProfileContext:
-    task = load_task(tiny_task)
-    return ProfileContext(
-        task, task.initial, (), task.initial, task.timing_input, tiny_task, 1.0, 1.0, measurement
+    return profile_context(
+        tiny_task, tiny_task, budget=1.0, timeout=1.0, measurement=measurement, build=False
     )
 
 

@@ -10,10 +10,8 @@ from typing import Any
 
 import pytest
 
-from aiopt_harness import load_task
 from aiopt_harness.profilers import offcpu
 from aiopt_harness.profilers.context import ProfileContext
-from aiopt_harness.profilers.driver import profiling_build
 from aiopt_harness.profilers.errors import ProfilerOutputError
 from aiopt_harness.profilers.offcpu import (
     BperfReportError,
@@ -25,6 +23,7 @@ from aiopt_harness.profilers.offcpu import (
     shorten_long_runs,
 )
 from tests.conftest import DATA
+from tests.profilers.contexts import profile_context
 
 PROFILES = DATA / "profiles"
 NATIVE = {
@@ -40,22 +39,8 @@ NATIVE = {
 
 
 def _context(tmp_path: Path, measurement: dict[str, Any], *, build: bool = False) -> ProfileContext:
-    task = load_task("matmul")
-    shared_object = task.initial
-    if build:
-        outcome = profiling_build(task.initial, task)
-        assert outcome.shared_object is not None
-        shared_object = outcome.shared_object
-    return ProfileContext(
-        task=task,
-        source=task.initial,
-        source_lines=(),
-        shared_object=shared_object,
-        input_path=task.timing_input,
-        work_dir=tmp_path,
-        budget=2.0,
-        timeout=30.0,
-        measurement=measurement,
+    return profile_context(
+        "matmul", tmp_path, budget=2.0, timeout=30.0, measurement=measurement, build=build
     )
 
 

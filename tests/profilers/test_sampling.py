@@ -7,10 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from aiopt_harness import load_task
 from aiopt_harness.profilers import sampling
 from aiopt_harness.profilers.context import ProfileContext
-from aiopt_harness.profilers.driver import profiling_build
 from aiopt_harness.profilers.errors import ProfilerOutputError
 from aiopt_harness.profilers.sampling import (
     attribute,
@@ -20,6 +18,7 @@ from aiopt_harness.profilers.sampling import (
     run_phase,
 )
 from tests.conftest import DATA
+from tests.profilers.contexts import profile_context
 
 PROFILES = DATA / "profiles"
 INNER_LOOP = range(21, 24)  # matmul initial.cpp: the k loop
@@ -100,20 +99,7 @@ def test_bad_addr2line_text_is_a_clear_error(text: str) -> None:
 
 
 def context(task_dir: Path, work_dir: Path) -> ProfileContext:
-    task = load_task(task_dir)
-    source = task.initial
-    build = profiling_build(source, task)
-    assert build.shared_object is not None, build.diagnostics
-    return ProfileContext(
-        task=task,
-        source=source,
-        source_lines=tuple(source.read_text().splitlines()),
-        shared_object=build.shared_object,
-        input_path=task.timing_input,
-        work_dir=work_dir,
-        budget=1.0,
-        timeout=60.0,
-    )
+    return profile_context(task_dir, work_dir, budget=1.0, timeout=60.0)
 
 
 def test_missing_perf_is_unavailable(

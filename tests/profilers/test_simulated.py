@@ -7,10 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from aiopt_harness import load_task
 from aiopt_harness.profilers import simulated
 from aiopt_harness.profilers.context import ProfileContext
-from aiopt_harness.profilers.driver import profiling_build
 from aiopt_harness.profilers.errors import ProfilerOutputError
 from aiopt_harness.profilers.simulated import (
     EVENTS,
@@ -22,6 +20,7 @@ from aiopt_harness.profilers.simulated import (
     subtract,
 )
 from tests.conftest import DATA
+from tests.profilers.contexts import profile_context
 
 PROFILES = DATA / "profiles"
 INNER_LOOP = range(21, 24)  # matmul initial.cpp: the k loop
@@ -123,20 +122,7 @@ def test_missing_valgrind_is_unavailable(
 
 
 def context(task_dir: Path, work_dir: Path) -> ProfileContext:
-    task = load_task(task_dir)
-    source = task.initial
-    build = profiling_build(source, task)
-    assert build.shared_object is not None, build.diagnostics
-    return ProfileContext(
-        task=task,
-        source=source,
-        source_lines=tuple(source.read_text().splitlines()),
-        shared_object=build.shared_object,
-        input_path=task.timing_input,
-        work_dir=work_dir,
-        budget=20.0,
-        timeout=120.0,
-    )
+    return profile_context(task_dir, work_dir, budget=20.0, timeout=120.0)
 
 
 def test_cachegrind_on_matmul_finds_the_inner_loop_twice_alike(
