@@ -19,6 +19,7 @@ def write_jsonl(path: Path, records: list[dict[str, object]]) -> None:
     [
         ("No valid diffs found in response", "no_diff"),
         ("Unmatched SEARCH/REPLACE delimiter outside a diff block", "malformed_diff"),
+        ("Malformed SEARCH/REPLACE delimiter sequence", "malformed_diff"),
         ("None of the 2 SEARCH block(s) matched the parent program", "search_mismatch"),
         ("Diff did not change the parent program", "no_change"),
         ("LLM generation failed: Connection error.", "llm_error"),

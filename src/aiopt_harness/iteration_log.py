@@ -16,7 +16,7 @@ from typing import Any
 # OpenEvolve's error messages (process_parallel.py) -> outcome kinds
 ERROR_KINDS = (
     ("No valid diffs found", "no_diff"),
-    ("Unmatched SEARCH/REPLACE delimiter", "malformed_diff"),
+    ("SEARCH/REPLACE delimiter", "malformed_diff"),
     ("SEARCH block(s) matched", "search_mismatch"),
     ("Diff did not change", "no_change"),
     ("outside the EVOLVE-BLOCK", "outside_evolve_block"),
