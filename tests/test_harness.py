@@ -89,3 +89,19 @@ def test_round_order_is_balanced_and_seeded(tiny_task: Path) -> None:
 def test_the_initial_program_is_its_own_reference(tiny_task: Path) -> None:
     result = measure(tiny_task / "initial.cpp", task=tiny_task, budget=0.1)
     assert result.status is Status.OK
+
+
+def test_the_budget_stops_compare_before_min_rounds(tiny_task: Path) -> None:
+    """A spent budget ends the run at the sign test's minimum, not at min_rounds: slow
+    candidates must not run into the timeout."""
+    result = compare(
+        tiny_task / "initial.cpp",
+        tiny_task / "initial.cpp",
+        task=tiny_task,
+        budget=0.0,
+        min_rounds=1000,
+        precision=0.0,
+    )
+    assert result.ok, result.message
+    assert result.stopped_by == "budget"
+    assert 6 <= result.rounds < 1000
