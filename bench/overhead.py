@@ -14,8 +14,8 @@ import time
 from pathlib import Path
 
 from aiopt_harness import _core, measure
-from aiopt_harness.compiler import compile_candidate
-from aiopt_harness.task import DEFAULT_CXXFLAGS
+from aiopt_harness.build.compiler import compile_candidate
+from aiopt_harness.tasks.task import DEFAULT_CXXFLAGS
 
 ROOT = Path(__file__).resolve().parent.parent
 TASK = ROOT / "bench" / "empty_task"

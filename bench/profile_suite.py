@@ -13,7 +13,7 @@ import re
 import time
 
 from aiopt_harness import load_task, profile
-from aiopt_harness.task import builtin_tasks
+from aiopt_harness.tasks.task import builtin_tasks
 
 RANGE = re.compile(r"initial\.cpp:(\d+)(?:-(\d+))?")
 

@@ -11,7 +11,7 @@ import argparse
 from pathlib import Path
 
 from aiopt_harness import compare, load_task
-from aiopt_harness.task import builtin_tasks
+from aiopt_harness.tasks.task import builtin_tasks
 
 VARIANTS = Path(__file__).resolve().parent.parent / "tests" / "programs"
 

@@ -9,6 +9,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
+VARIANTS = Path(__file__).resolve().parent / "programs"  # known-better and broken variants
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from aiopt_harness import _core
-from aiopt_harness.compiler import compile_candidate
-from aiopt_harness.task import DEFAULT_CXXFLAGS
+from aiopt_harness.build.compiler import compile_candidate
+from aiopt_harness.tasks.task import DEFAULT_CXXFLAGS
 from tests.conftest import hostile
 
 HARDWARE = [

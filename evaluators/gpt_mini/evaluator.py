@@ -1,4 +1,4 @@
-"""OpenEvolve evaluator of the gpt_mini task (see aiopt_harness.evaluator).
+"""OpenEvolve evaluator of the gpt_mini task (see aiopt_harness.evolve.evaluator).
 
 OpenEvolve passes the config's evaluator.evaluator_args (profile: true/false, and the
 state directory that `aiopt evolve` adds) to evaluate() as keyword arguments.
@@ -6,7 +6,7 @@ state directory that `aiopt evolve` adds) to evaluate() as keyword arguments.
 
 from typing import Any
 
-from aiopt_harness.evaluator import evaluate_for_task
+from aiopt_harness.evolve.evaluator import evaluate_for_task
 
 TASK = 'gpt_mini'
 

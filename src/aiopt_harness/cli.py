@@ -8,12 +8,14 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from .harness import compare, measure
-from .mutation_context import generate_mutation_context
-from .profiling import DEFAULT_PROFILERS, PROFILERS, profile
-from .report import format_compare, format_measure
-from .results import CompareResult, MeasureResult, Status
-from .task import TaskError, builtin_tasks, load_task
+from .measurement.harness import compare, measure
+from .measurement.options import RunOptions
+from .measurement.report import format_compare, format_measure
+from .measurement.results import CompareResult, MeasureResult
+from .profilers.mutation_context import generate_mutation_context
+from .profilers.profiling import DEFAULT_PROFILERS, PROFILERS, profile
+from .sandbox.verdict import Status
+from .tasks.task import TaskError, builtin_tasks, load_task
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -27,6 +29,14 @@ def _common(parser: argparse.ArgumentParser) -> None:
         help="seconds allowed for each isolated run (default 30)",
     )
     parser.add_argument("--no-counters", action="store_true", help="do not open perf counters")
+
+
+def _run_options(args: argparse.Namespace) -> RunOptions:
+    """The options of ``_common`` (and compare's --seed) as the harness takes them."""
+    options = RunOptions(cpu=args.cpu, timeout=args.timeout, counters=not args.no_counters)
+    if getattr(args, "seed", None) is not None:
+        options["seed"] = args.seed
+    return options
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -158,7 +168,7 @@ def _profile(args: argparse.Namespace) -> int:
 
 
 def _evolve(args: argparse.Namespace) -> int:
-    from .evolve import EvolveOptions, format_summary, run_evolve
+    from .evolve.run import EvolveOptions, format_summary, run_evolve
     from .llm.errors import LocalLlmError
 
     track = "profile" if args.profile else "noprofile"
@@ -211,16 +221,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return serve_main(args.port, args.n_ctx, args.threads)
     result: MeasureResult | CompareResult
+    options = _run_options(args)
     try:
         if args.command == "measure":
-            result = measure(
-                args.candidate,
-                task=args.task,
-                budget=args.budget,
-                cpu=args.cpu,
-                timeout=args.timeout,
-                counters=not args.no_counters,
-            )
+            result = measure(args.candidate, task=args.task, budget=args.budget, **options)
         else:
             result = compare(
                 args.baseline,
@@ -228,10 +232,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 task=args.task,
                 budget=args.budget,
                 precision=args.precision,
-                seed=args.seed,
-                cpu=args.cpu,
-                timeout=args.timeout,
-                counters=not args.no_counters,
+                **options,
             )
     except (TaskError, FileNotFoundError, ValueError) as error:
         print(f"aiopt: {error}", file=sys.stderr)

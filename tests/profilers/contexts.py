@@ -8,7 +8,7 @@ from typing import Any
 
 from aiopt_harness.profilers.context import ProfileContext
 from aiopt_harness.profilers.driver import profiling_build
-from aiopt_harness.task import load_task
+from aiopt_harness.tasks.task import load_task
 
 
 def profile_context(

@@ -10,13 +10,8 @@ import pytest
 from aiopt_harness.profilers import sampling
 from aiopt_harness.profilers.context import ProfileContext
 from aiopt_harness.profilers.errors import ProfilerOutputError
-from aiopt_harness.profilers.sampling import (
-    attribute,
-    candidate_line,
-    parse_addr2line,
-    parse_perf_script,
-    run_phase,
-)
+from aiopt_harness.profilers.sampling import attribute, parse_perf_script, run_phase
+from aiopt_harness.profilers.shared import candidate_line, parse_addr2line
 from tests.conftest import DATA
 from tests.profilers.contexts import profile_context
 

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import paths
+from ..common import paths
 from .errors import USE_ANOTHER_ENDPOINT, ModelFetchError, ModelVerifyError
 
 CHUNK = 1 << 20

@@ -33,11 +33,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..common.artifact_text import artifact_safe
 from .context import ProfileContext
 from .driver import driver_command, run_tool
 from .errors import ProfilerOutputError
-from .offcpu import shorten_long_runs
 from .section import LineHotspot, ProfileSection, unavailable
+from .shared import read_recorded
 
 CANDIDATE_FILE = "candidate.cpp"  # every candidate is compiled from a copy of this name
 PROGRESS_POINT = "aiopt_run"  # the driver's progress point, reached after every timed run
@@ -98,7 +99,7 @@ class Selection:
         elif self.is_candidate_line:
             what = f"line {self.line}"
         else:
-            what = f"{shorten_long_runs(Path(self.file).name)}:{self.line}"
+            what = f"{artifact_safe(Path(self.file).name)}:{self.line}"
         if self.based:
             what += (
                 f" (with {SCOPE_WORDS.get(self.based, self.based)} {self.based_share:.0%} shorter)"
@@ -541,13 +542,10 @@ def load_bcoz_profile(path: Path, sources: tuple[str, ...] = ()) -> ProfileSecti
     shorter makes the program 9% faster"; candidate lines also as hotspots (with their
     text when ``sources`` gives the candidate's lines).
     """
-    name = shorten_long_runs(Path(path).name)
-    try:
-        profile = parse_coz_profile(Path(path).read_text(errors="replace"))
-    except OSError as error:
-        return unavailable("causal", f"cannot read {name}: {error.strerror}")
-    except CozProfileError as error:
-        return unavailable("causal", f"unreadable BCOZ profile {name}: {error}")
+    recorded = read_recorded(path, parse_coz_profile, "causal", "BCOZ profile")
+    if isinstance(recorded, ProfileSection):
+        return recorded
+    profile, name = recorded
     if not profile.experiments:
         return unavailable("causal", f"{name} holds no experiments")
     return profile_section(profile, sources, label=f"causal profile read from {name} (BCOZ/Coz)")

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..task import Task
+from ..tasks.task import Task
 
 
 @dataclass(frozen=True)

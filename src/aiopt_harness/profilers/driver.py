@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-from dataclasses import dataclass
 from pathlib import Path
 
 from .. import _core
-from ..compiler import CompileOutcome, compile_candidate
-from ..task import Task
+from ..build.compiler import CompileOutcome, compile_candidate
+from ..common.processes import GroupRun, run_in_group
+from ..tasks.task import Task
 
 # DWARF that Coz 0.2.2 can read (g++ 12's default DWARF 5 crashes it, plain DWARF 4 gives
 # no experiments), frame pointers for call graphs, and no -march=native (valgrind 3.19
@@ -60,17 +58,7 @@ def driver_command(
     ]
 
 
-@dataclass(frozen=True)
-class ToolRun:
-    """How an external command ended."""
-
-    returncode: int | None  # None: killed at the timeout
-    stdout: str
-    stderr: str
-
-    @property
-    def timed_out(self) -> bool:
-        return self.returncode is None
+ToolRun = GroupRun  # how an external profiler's command ended
 
 
 def run_tool(
@@ -81,25 +69,4 @@ def run_tool(
     env: dict[str, str] | None = None,
 ) -> ToolRun:
     """Runs ``command`` in its own process group; kills the whole group at ``timeout``."""
-    process = subprocess.Popen(
-        command,
-        cwd=cwd,
-        env={**os.environ, **(env or {})},
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        errors="replace",
-        start_new_session=True,
-    )
-    try:
-        stdout, stderr = process.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        stdout, stderr = process.communicate()
-        return ToolRun(None, stdout, stderr)
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-    return ToolRun(process.returncode, stdout, stderr)
+    return run_in_group(command, timeout=timeout, cwd=cwd, env={**os.environ, **(env or {})})

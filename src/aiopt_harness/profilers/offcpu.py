@@ -15,16 +15,17 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..common.artifact_text import artifact_safe
 from .context import ProfileContext
 from .driver import driver_command, run_tool
 from .errors import ProfilerOutputError
 from .section import ProfileSection, unavailable
+from .shared import demangle, read_recorded, short_symbol
 
 PERF_SCHED_SECONDS = 2.0  # driver time recorded by perf sched (system-wide, so short)
 PERF_SCHED_TIMEOUT = 20.0
@@ -55,7 +56,6 @@ STATE_WORDS = {
     "P": "parked",
 }
 
-_LONG_RUN = re.compile(r"[A-Za-z0-9]{32,}")
 _PERCENT_START = re.compile(r"^\s*\d+(?:\.\d+)?%")
 _BPERF_ENTRY = re.compile(
     r"^\s*(?P<first>\d+(?:\.\d+)?)%\s+(?:(?P<second>\d+(?:\.\d+)?)%\s+)?"
@@ -78,74 +78,6 @@ class BperfReportError(ProfilerOutputError):
 
 class PerfSchedError(ProfilerOutputError):
     """``perf sched timehist`` output that cannot be read."""
-
-
-def shorten_long_runs(text: str) -> str:
-    """Cuts runs of 32+ alphanumerics (OpenEvolve redacts them as secrets) to 20 + '...'."""
-    return _LONG_RUN.sub(lambda match: match.group(0)[:20] + "...", text)
-
-
-def _strip_trailing_group(name: str, opening: str, closing: str) -> str:
-    """``name`` without its last balanced ``opening...closing`` group, if it ends with one."""
-    if not name.endswith(closing):
-        return name
-    depth = 0
-    for index in range(len(name) - 1, -1, -1):
-        depth += {closing: 1, opening: -1}.get(name[index], 0)
-        if depth == 0:
-            return name[:index] if index > 0 else name
-    return name
-
-
-def _collapse_templates(name: str) -> str:
-    """``f<long, args>`` -> ``f<...>`` for every outermost template argument list."""
-    out: list[str] = []
-    depth = 0
-    for char in name:
-        if char == "<":
-            depth += 1
-            if depth == 1:
-                out.append("<...>")
-            continue
-        if char == ">" and depth > 0:
-            depth -= 1
-            continue
-        if depth == 0:
-            out.append(char)
-    return "".join(out)
-
-
-def short_symbol(name: str, limit: int = 80) -> str:
-    """A demangled symbol made short: no parameters, no template arguments, no long runs."""
-    short = name.replace("(anonymous namespace)", "{anon}").removesuffix(" const")
-    short = _strip_trailing_group(short, "(", ")")
-    if "operator<" not in short and "operator>" not in short:
-        short = _collapse_templates(short)
-    if len(short) > limit:
-        short = "..." + short[-(limit - 3) :]
-    return shorten_long_runs(short)
-
-
-def demangle(names: list[str]) -> list[str]:
-    """C++ names demangled by ``c++filt`` (unchanged when it is missing or fails)."""
-    if not names or shutil.which("c++filt") is None:
-        return names
-    try:
-        done = subprocess.run(
-            ["c++filt"],
-            input="\n".join(names) + "\n",
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=True,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return names
-    lines = done.stdout.splitlines()
-    return lines if len(lines) == len(names) else names
-
-
-# --- native figures ---------------------------------------------------------------------
 
 
 def _per_call(total: int | None, calls: int) -> float | None:
@@ -386,8 +318,7 @@ def _top_symbols(entries: list[BperfEntry], kind: str) -> str:
     chosen = sorted((e for e in entries if e.kind == kind), key=lambda e: -e.share)[:TOP_SYMBOLS]
     names = demangle([entry.symbol for entry in chosen])
     return ", ".join(
-        f"{short_symbol(name)} ({shorten_long_runs(Path(entry.dso).name) or '?'}, "
-        f"{entry.share:.1%})"
+        f"{short_symbol(name)} ({artifact_safe(Path(entry.dso).name) or '?'}, {entry.share:.1%})"
         for name, entry in zip(names, chosen, strict=True)
     )
 
@@ -410,13 +341,10 @@ def _bperf_notes(entries: list[BperfEntry], figures: dict[str, float | int | str
 
 def load_bperf_report(path: Path) -> ProfileSection:
     """A section from ``bperf report --stdio`` output made elsewhere (needs a patched kernel)."""
-    name = shorten_long_runs(Path(path).name)
-    try:
-        entries = parse_bperf_report(Path(path).read_text(errors="replace"))
-    except OSError as error:
-        return unavailable("offcpu", f"cannot read {name}: {error.strerror}")
-    except BperfReportError as error:
-        return unavailable("offcpu", f"unreadable bperf report {name}: {error}")
+    recorded = read_recorded(path, parse_bperf_report, "offcpu", "bperf report")
+    if isinstance(recorded, ProfileSection):
+        return recorded
+    entries, name = recorded
     figures = _kind_figures(entries)
     return ProfileSection(
         "offcpu",

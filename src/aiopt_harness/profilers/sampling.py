@@ -13,7 +13,7 @@ import re
 import shutil
 import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,8 +21,8 @@ from .context import ProfileContext
 from .driver import driver_command, run_tool
 from .errors import ProfilerOutputError, ToolFailedError
 from .section import LineHotspot, ProfileSection, unavailable
+from .shared import Location, candidate_line, resolve_lines, tail
 
-CANDIDATE_FILE = "candidate.cpp"
 FREQUENCY = 999  # Hz
 MAX_SECONDS = 5.0  # of driver runtime
 STACK_BYTES = 8192  # user stack copied per sample for DWARF unwinding
@@ -30,13 +30,10 @@ TOP_HOTSPOTS = 10
 TOP_OUTSIDE = 5
 ENTRY_SYMBOL = "aiopt_run"
 
-Location = tuple[str, int]  # (source file as in the debug info, line; 0 if unknown)
 
 _SAMPLE_HEADER = re.compile(r"^\s*(\d+\.\d+):\s*$")
 _FRAME = re.compile(r"^\s+([0-9a-fA-F]+) (.+) \(([^()]*)\)$")
 _SYMBOL_OFFSET = re.compile(r"\+0x[0-9a-fA-F]+$")
-_ADDRESS = re.compile(r"^0x([0-9a-fA-F]+)$")
-_LOCATION = re.compile(r"^(.*):(\d+|\?)(?: \(discriminator \d+\))?$")
 
 
 @dataclass(frozen=True)
@@ -88,67 +85,6 @@ def parse_perf_script(text: str) -> list[Sample]:
     if sample_time is not None:
         raise ProfilerOutputError("perf script output ends inside a sample (truncated)")
     return samples
-
-
-def _parse_location(line: str) -> Location:
-    match = _LOCATION.match(line)
-    if match is None:
-        raise ProfilerOutputError(f"addr2line: not a FILE:LINE location: {line!r}")
-    path, line_number = match.groups()
-    return path, 0 if line_number == "?" else int(line_number)
-
-
-def parse_addr2line(text: str) -> dict[int, tuple[Location, ...]]:
-    """Inline chains of ``addr2line -i -a``: per address, its source locations from the
-    innermost inlined code out to the enclosing function. Raises ProfilerOutputError on
-    malformed text or an address without any location (truncated output)."""
-    chains: dict[int, list[Location]] = {}
-    current: list[Location] | None = None
-    for line in text.splitlines():
-        address = _ADDRESS.match(line.strip())
-        if address is not None:
-            if current is not None and not current:
-                raise ProfilerOutputError("addr2line: an address without a location")
-            current = chains.setdefault(int(address.group(1), 16), [])
-        elif current is None:
-            raise ProfilerOutputError(f"addr2line: a location before any address: {line!r}")
-        else:
-            current.append(_parse_location(line))
-    if current is None or not current:
-        raise ProfilerOutputError("addr2line: no addresses, or the last has no location")
-    return {address: tuple(chain) for address, chain in chains.items()}
-
-
-def resolve_lines(
-    shared_object: Path, addresses: Iterable[int], timeout: float
-) -> dict[int, tuple[Location, ...]]:
-    """Inline chains of ``addresses`` in ``shared_object``, by one addr2line call."""
-    wanted = sorted(set(addresses))
-    if not wanted:
-        return {}
-    command = ["addr2line", "-e", str(shared_object), "-i", "-a", *(f"{a:#x}" for a in wanted)]
-    result = run_tool(command, timeout=timeout)
-    if result.timed_out or result.returncode != 0:
-        raise ToolFailedError(f"addr2line failed: {tail(result.stderr) or 'timed out'}")
-    chains = parse_addr2line(result.stdout)
-    missing = [address for address in wanted if address not in chains]
-    if missing:
-        raise ProfilerOutputError(f"addr2line gave no location for {len(missing)} addresses")
-    return chains
-
-
-def candidate_line(chain: Sequence[Location]) -> int | None:
-    """The innermost line of candidate.cpp in an inline chain, if any."""
-    for path, line in chain:
-        if Path(path).name == CANDIDATE_FILE and line > 0:
-            return line
-    return None
-
-
-def tail(text: str, lines: int = 6) -> str:
-    """The last non-empty lines of a tool's stderr, joined for a reason text."""
-    kept = [line.strip() for line in text.splitlines() if line.strip()]
-    return " | ".join(kept[-lines:])
 
 
 @dataclass(frozen=True)

@@ -26,8 +26,8 @@ from pathlib import Path
 from .context import ProfileContext
 from .driver import driver_command, run_tool
 from .errors import ProfilerOutputError, ToolFailedError
-from .sampling import CANDIDATE_FILE, candidate_line, resolve_lines, tail
 from .section import LineHotspot, ProfileSection, unavailable
+from .shared import CANDIDATE_FILE, candidate_line, resolve_lines, tail
 
 GEOMETRY = ("--I1=32768,8,64", "--D1=32768,8,64", "--LL=8388608,16,64")
 RUNS = 2  # aiopt_run calls measured (fixed, so that two profiles are identical)

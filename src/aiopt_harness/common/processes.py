@@ -1,0 +1,102 @@
+"""Running a command in a process group of its own, killed as a whole on timeout.
+
+The one place that starts helper processes with a deadline: the compiler, the external
+profilers and the sandbox's supervisor all go through it, so a timeout or an interrupt
+never leaves a process of theirs behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+
+@dataclass(frozen=True)
+class GroupRun:
+    """How a command ended."""
+
+    returncode: int | None  # None: killed at the timeout
+    stdout: str
+    stderr: str
+
+    @property
+    def timed_out(self) -> bool:
+        return self.returncode is None
+
+
+def kill_group(process: subprocess.Popen[Any]) -> None:
+    """SIGKILLs the process group led by ``process`` and reaps its leader."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+
+
+def run_in_group(
+    command: Sequence[str],
+    *,
+    timeout: float,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+    merge_stderr: bool = False,
+) -> GroupRun:
+    """Runs ``command`` to its end or ``timeout``; captures its output as text.
+
+    ``env`` is the whole environment (None: this process's). With ``merge_stderr`` the
+    command's stderr is part of ``stdout``.
+    """
+    process = subprocess.Popen(
+        list(command),
+        cwd=cwd,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT if merge_stderr else subprocess.PIPE,
+        text=True,
+        errors="replace",
+        start_new_session=True,
+    )
+    try:
+        stdout, stderr = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        stdout, stderr = process.communicate()
+        return GroupRun(None, stdout or "", stderr or "")
+    finally:
+        if process.poll() is None:
+            kill_group(process)
+    return GroupRun(process.returncode, stdout or "", stderr or "")
+
+
+def wait_in_group(
+    command: Sequence[str],
+    *,
+    timeout: float,
+    stdout: IO[bytes],
+    stderr: IO[bytes],
+    env: dict[str, str] | None = None,
+) -> int | None:
+    """Runs ``command`` with its output going to the given files; returns its exit status,
+    or None when it was killed at ``timeout``. The group is killed on any exit, an
+    interrupt included."""
+    process = subprocess.Popen(
+        list(command),
+        stdin=subprocess.DEVNULL,
+        stdout=stdout,
+        stderr=stderr,
+        env=env,
+        start_new_session=True,
+    )
+    try:
+        return process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return None
+    finally:
+        if process.returncode is None:
+            kill_group(process)

@@ -1,0 +1,1 @@
+"""OpenEvolve: the evaluator, the fitness, the config and ``aiopt evolve``."""

@@ -1,0 +1,191 @@
+"""The OpenEvolve configuration of a task: one template for every task and both tracks.
+
+The committed ``evaluators/TASK/config.yaml`` files are written by this module
+(``python -m aiopt_harness.evolve.config evaluators``) and a test keeps them in sync. The
+settings that OpenEvolve 0.4's pitfalls require are set here: C++ with diff-based
+evolution; our own cascade inside ``evaluate`` (OpenEvolve's passes no evaluator_args to
+stage functions); artifacts kept for every parent (``max_snapshot_artifacts: null``); the
+evolution trace with failed iterations; seeds everywhere.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..tasks.task import Task, builtin_tasks, load_task
+
+LOCAL_API_BASE = "http://127.0.0.1:8080/v1"
+LOCAL_MODEL = "qwen2.5-coder-1.5b-instruct-q4_k_m"
+
+TIME_GOAL = (
+    "Make aiopt_run faster while its output stays the same (the task's check compares it "
+    "with the original program's output on every input)."
+)
+METRIC_GOAL = (
+    "Raise the {metric} that the program reports ({direction}) while its output stays "
+    "well-formed; speed matters only as far as runs stay within a few tens of ms."
+)
+SYSTEM_MESSAGE = (
+    "You are an expert C++ performance engineer. You improve one self-contained C++17 "
+    "program that uses only the standard library. {goal} Change only the code between "
+    '// EVOLVE-BLOCK-START and // EVOLVE-BLOCK-END. Keep the extern "C" functions '
+    "aiopt_init, aiopt_run, aiopt_output and aiopt_fini and what they do; aiopt_run is "
+    "called many times on one state and must give the same result every time. Answer "
+    "with SEARCH/REPLACE blocks whose SEARCH text is copied exactly from the program."
+)
+
+
+def _system_message(task: Task) -> str:
+    objective = task.objective
+    goal = (
+        METRIC_GOAL.format(metric=objective.metric, direction=objective.direction)
+        if objective.metric
+        else TIME_GOAL
+    )
+    return SYSTEM_MESSAGE.format(goal=goal)
+
+
+def task_config(task: Task, *, profile: bool = True, seed: int = 42) -> dict[str, Any]:
+    """The OpenEvolve config of ``task`` as a dict (YAML-ready)."""
+    objective_feature = task.objective.metric or "speedup"
+    return {
+        "max_iterations": 100,
+        "checkpoint_interval": 5,
+        "log_level": "INFO",
+        "random_seed": seed,
+        "language": "cpp",
+        "file_suffix": ".cpp",
+        "diff_based_evolution": True,
+        "max_code_length": 40000,
+        "llm": {
+            "api_base": LOCAL_API_BASE,
+            "api_key": "none",
+            "models": [{"name": LOCAL_MODEL, "weight": 1.0}],
+            "temperature": 0.7,
+            "max_tokens": 2048,
+            "timeout": 600,
+            "retries": 1,
+            "retry_delay": 5,
+            "random_seed": seed,
+        },
+        "prompt": {
+            "system_message": _system_message(task),
+            "num_top_programs": 1,
+            "num_diverse_programs": 1,
+            "include_artifacts": True,
+            "max_artifact_bytes": 8192,
+            "artifact_security_filter": True,
+        },
+        "database": {
+            "population_size": 200,
+            "archive_size": 50,
+            "num_islands": 2,
+            "feature_dimensions": ["code_lines", objective_feature],
+            "feature_bins": 8,
+            "random_seed": seed,
+            "max_snapshot_artifacts": None,
+        },
+        "evaluator": {
+            "timeout": 300,
+            "max_retries": 0,
+            "cascade_evaluation": False,
+            "parallel_evaluations": 1,
+            "enable_artifacts": True,
+            "evaluator_args": {"profile": profile},
+        },
+        "evolution_trace": {
+            "enabled": True,
+            "format": "jsonl",
+            "include_code": True,
+            "include_prompts": True,
+            "include_failures": True,
+        },
+    }
+
+
+def with_overrides(
+    config: dict[str, Any],
+    *,
+    api_base: str | None = None,
+    model: str | None = None,
+    api_key: str | None = None,
+    max_tokens: int | None = None,
+    iterations: int | None = None,
+    state_dir: Path | None = None,
+) -> dict[str, Any]:
+    """A copy of ``config`` with a run's settings."""
+    result = copy.deepcopy(config)
+    llm = result["llm"]
+    if api_base is not None:
+        llm["api_base"] = api_base
+    if model is not None:
+        llm["models"] = [{"name": model, "weight": 1.0}]
+    if api_key is not None:
+        llm["api_key"] = api_key
+    if max_tokens is not None:
+        llm["max_tokens"] = max_tokens
+    if iterations is not None:
+        result["max_iterations"] = iterations
+    if state_dir is not None:
+        result["evaluator"]["evaluator_args"]["state_dir"] = str(state_dir)
+    return result
+
+
+def config_yaml(config: dict[str, Any], header: str = "") -> str:
+    return header + str(yaml.safe_dump(config, sort_keys=False, width=88))
+
+
+EVALUATOR_FILE = '''"""OpenEvolve evaluator of the {name} task (see aiopt_harness.evolve.evaluator).
+
+OpenEvolve passes the config's evaluator.evaluator_args (profile: true/false, and the
+state directory that `aiopt evolve` adds) to evaluate() as keyword arguments.
+"""
+
+from typing import Any
+
+from aiopt_harness.evolve.evaluator import evaluate_for_task
+
+TASK = {task!r}
+
+
+def evaluate(program_path: str, **settings: Any) -> Any:
+    return evaluate_for_task(TASK, program_path, **settings)
+'''
+
+CONFIG_HEADER = (
+    "# OpenEvolve config of the {name} task, written by "
+    "`python -m aiopt_harness.evolve.config evaluators`.\n"
+    "# The profiler-on and profiler-off tracks differ only in "
+    "evaluator.evaluator_args.profile.\n"
+)
+
+
+def evaluator_source(name: str, task: str) -> str:
+    return EVALUATOR_FILE.format(name=name, task=task)
+
+
+def write_task_files(directory: Path, task: Task, task_reference: str) -> None:
+    """Writes ``evaluator.py`` and ``config.yaml`` of one task into ``directory``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "evaluator.py").write_text(evaluator_source(task.name, task_reference))
+    (directory / "config.yaml").write_text(
+        config_yaml(task_config(task), CONFIG_HEADER.format(name=task.name))
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Write evaluators/TASK/ for every task.")
+    parser.add_argument("directory", type=Path)
+    args = parser.parse_args(argv)
+    for name in builtin_tasks():
+        write_task_files(args.directory / name, load_task(name), name)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

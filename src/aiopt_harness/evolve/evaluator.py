@@ -1,0 +1,175 @@
+"""The OpenEvolve evaluator of a task: check, compare, and (optionally) profile.
+
+Stage 1 compiles the candidate and checks its output on every input (cheap). Stage 2,
+only for correct candidates, compares it with the task's initial program in the
+interleaved protocol and, when profiler feedback is on, profiles it. Profiler feedback
+changes one thing only: the ``profile`` artifact. Failure feedback (compiler
+diagnostics, the wrong-output description, the crash status) is the same either way.
+
+Every result carries the same metric keys (MAP-Elites features included), failures too;
+every value is a plain float except ``status``. Each evaluation is also appended to
+``evaluations.jsonl`` in the state directory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import time
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from openevolve.evaluation_result import EvaluationResult
+
+from ..common.paths import cache_dir
+from ..measurement.harness import check, compare
+from ..measurement.results import CompareResult
+from ..profilers.mutation_context import generate_mutation_context
+from ..profilers.profiling import profile
+from ..sandbox.verdict import Status
+from ..tasks.task import Task, load_task
+from .fitness import BestScore, confirmed_score, metric_score, safe_score
+
+EVOLVE_BLOCK = re.compile(r"// EVOLVE-BLOCK-START\n(.*?)// EVOLVE-BLOCK-END", re.DOTALL)
+HARNESS_ERROR = "harness_error"
+
+
+@dataclass(frozen=True)
+class EvaluatorSettings:
+    """What one evaluator does; set per run through OpenEvolve's ``evaluator_args``."""
+
+    task: str
+    profile: bool = True  # the experiment's factor: the profile artifact on or off
+    budget: float = 3.0  # seconds of interleaved timing per comparison
+    timeout: float = 20.0  # seconds per isolated run of candidate code
+    profile_budget: float = 6.0  # seconds each external profiler aims for
+    max_context_chars: int = 4000
+    state_dir: str | None = None  # best.json, evaluations.jsonl (default: in the cache)
+
+    def state_path(self, task: Task) -> Path:
+        if self.state_dir:
+            return Path(self.state_dir)
+        return cache_dir() / "evolve-state" / task.name
+
+
+def code_lines(source: str) -> float:
+    """Non-blank lines inside the EVOLVE block (the whole file without markers)."""
+    match = EVOLVE_BLOCK.search(source)
+    region = match.group(1) if match else source
+    return float(sum(1 for line in region.splitlines() if line.strip()))
+
+
+def _metrics(
+    task: Task,
+    status: str,
+    score: float,
+    lines: float,
+    comparison: CompareResult | None,
+    metric: float | None,
+    confirmed: bool,
+) -> dict[str, Any]:
+    """The same keys on every result."""
+    speedup = ci_low = ci_high = None
+    if comparison is not None:
+        speedup, ci_low, ci_high = comparison.speedup, comparison.ci_low, comparison.ci_high
+    metrics: dict[str, Any] = {
+        "combined_score": safe_score(score),
+        "status": status,
+        "correct": 1.0 if status == Status.OK.value else 0.0,
+        "speedup": safe_score(speedup),
+        "ci_low": safe_score(ci_low),
+        "ci_high": safe_score(ci_high),
+        "confirmed": 1.0 if confirmed else 0.0,
+        "code_lines": lines,
+    }
+    if task.objective.metric is not None:
+        metrics[task.objective.metric] = safe_score(metric)
+    return metrics
+
+
+def _log(state: Path, record: dict[str, Any]) -> None:
+    state.mkdir(parents=True, exist_ok=True)
+    with (state / "evaluations.jsonl").open("a") as log:
+        log.write(json.dumps(record) + "\n")
+
+
+def _failure(task: Task, status: str, message: str, lines: float) -> EvaluationResult:
+    return EvaluationResult(
+        metrics=_metrics(task, status, 0.0, lines, None, None, False),
+        artifacts={"failure": f"{status}: {message}"},
+    )
+
+
+def _compare(task: Task, source: Path, settings: EvaluatorSettings) -> CompareResult:
+    return compare(
+        task.initial, source, task=task, budget=settings.budget, timeout=settings.timeout
+    )
+
+
+def _evaluate(source: Path, settings: EvaluatorSettings, task: Task) -> EvaluationResult:
+    lines = code_lines(source.read_text(errors="replace"))
+    checked = check(source, task=task, timeout=settings.timeout)  # stage 1
+    if not checked.ok:
+        return _failure(task, checked.status.value, checked.message, lines)
+
+    first = _compare(task, source, settings)  # stage 2
+    if not first.ok or first.ci_low is None:
+        return _failure(task, first.status.value, first.message, lines)
+    metric = checked.metric.value if checked.metric else None
+    confirmed = False
+    if checked.metric is not None:
+        score = metric_score(checked.metric.value, checked.metric.direction)
+    else:
+        score = confirmed_score(first.ci_low, None)
+        best = BestScore(settings.state_path(task))
+        if score > best.read():
+            second = _compare(task, source, settings)
+            second_low = second.ci_low if second.ok and second.ci_low is not None else 0.0
+            score = confirmed_score(first.ci_low, second_low)
+            confirmed = True
+    BestScore(settings.state_path(task)).offer(score, str(source))
+
+    artifacts: dict[str, str] = {}
+    if settings.profile:
+        result = profile(source, task=task, budget=settings.profile_budget)
+        context = generate_mutation_context(result, max_chars=settings.max_context_chars)
+        artifacts["profile"] = context.text
+    return EvaluationResult(
+        metrics=_metrics(task, Status.OK.value, score, lines, first, metric, confirmed),
+        artifacts=artifacts,
+    )
+
+
+def evaluate_program(program_path: str | Path, settings: EvaluatorSettings) -> EvaluationResult:
+    """Evaluates one candidate; never raises (a harness error scores 0 and says why)."""
+    started = time.monotonic()
+    source = Path(program_path)
+    task = load_task(settings.task)
+    try:
+        result = _evaluate(source, settings, task)
+    except Exception as error:  # the evolution must go on; the log says what broke
+        detail = "".join(traceback.format_exception_only(error)).strip()
+        result = _failure(task, HARNESS_ERROR, detail, 0.0)
+    metrics = result.metrics
+    _log(
+        settings.state_path(task),
+        {
+            "program": str(source),
+            "sha256": hashlib.sha256(source.read_bytes()).hexdigest() if source.is_file() else None,
+            "profile": settings.profile,
+            "seconds": round(time.monotonic() - started, 3),
+            **{key: metrics[key] for key in sorted(metrics)},
+            "failure": result.artifacts.get("failure"),
+            "profile_chars": len(str(result.artifacts.get("profile", ""))),
+        },
+    )
+    return result
+
+
+def evaluate_for_task(task: str, program_path: str, **settings: Any) -> EvaluationResult:
+    """What ``evaluators/TASK/evaluator.py`` calls: OpenEvolve's ``evaluator_args`` from
+    the config arrive here as keyword arguments."""
+    return evaluate_program(program_path, EvaluatorSettings(task=task, **settings))

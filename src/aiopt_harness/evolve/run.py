@@ -1,0 +1,220 @@
+"""``aiopt evolve``: OpenEvolve on one task, with this harness as the evaluator.
+
+Everything a run uses and makes lives in its output directory:
+
+    config.yaml        the exact OpenEvolve config (the task's template + this run's settings)
+    evaluator.py       the evaluator OpenEvolve loads (calls aiopt_harness.evolve.evaluator)
+    state/             evaluations.jsonl (every evaluation), best.json (best confirmed score)
+    openevolve/        OpenEvolve's output: checkpoints, traces, logs, best program
+    iterations.jsonl   one record per iteration, failed ones included
+    summary.json       the summary printed at the end
+    best_program.cpp   the best program found
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..tasks.task import Task, load_task
+from .config import config_yaml, evaluator_source, task_config, with_overrides
+from .iteration_log import merge_iteration_log, outcome_counts
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class EvolveOptions:
+    task: str  # task directory or built-in name
+    iterations: int
+    output: Path
+    profile: bool = True
+    api_base: str | None = None  # None: the embedded local model
+    model: str | None = None
+    seed: int = 42
+    max_tokens: int | None = None
+    resume: bool = False
+
+
+@contextlib.contextmanager
+def _llm_endpoint(options: EvolveOptions, say: Progress) -> Iterator[tuple[str, str | None]]:
+    """(api_base, model) of the LLM: the given endpoint, or the embedded model served
+    for the duration of the run."""
+    if options.api_base is not None:
+        yield options.api_base, options.model
+        return
+    from ..llm.server import LocalLlmServer
+
+    say("no --api-base: starting the embedded local model (first run: download and build)")
+    with LocalLlmServer(progress=say) as server:
+        yield server.api_base, server.model_name
+
+
+def _format_evaluation(number: int, record: dict[str, Any]) -> str:
+    status = record.get("status")
+    if status == "ok":
+        return (
+            f"evaluation {number}: ok, speedup {record['speedup']:.3f} "
+            f"[{record['ci_low']:.3f}, {record['ci_high']:.3f}], score "
+            f"{record['combined_score']:.3f} ({record['seconds']:.0f} s)"
+        )
+    failure = str(record.get("failure") or status).splitlines()[0][:120]
+    return f"evaluation {number}: {failure}"
+
+
+class _ProgressTail(threading.Thread):
+    """Prints a line for every new evaluation and failed iteration while the run goes."""
+
+    def __init__(self, state: Path, openevolve_dir: Path, say: Progress) -> None:
+        super().__init__(daemon=True)
+        self.files = {
+            "evaluation": state / "evaluations.jsonl",
+            "iteration": openevolve_dir / "evolution_trace_failures.jsonl",
+        }
+        self.seen = {key: 0 for key in self.files}
+        self.say = say
+        self.stopping = threading.Event()
+
+    def poll(self) -> None:
+        for key, path in self.files.items():
+            if not path.is_file():
+                continue
+            lines = path.read_text().splitlines()
+            for line in lines[self.seen[key] :]:
+                with contextlib.suppress(ValueError):
+                    record = json.loads(line)
+                    self.seen[key] += 1
+                    if key == "evaluation":
+                        self.say(_format_evaluation(self.seen[key], record))
+                    else:
+                        self.say(
+                            f"iteration {record.get('iteration')}: no program "
+                            f"({str(record.get('error', ''))[:120]})"
+                        )
+
+    def run(self) -> None:
+        while not self.stopping.wait(1.0):
+            self.poll()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.join()
+        self.poll()
+
+
+def _latest_checkpoint(openevolve_dir: Path) -> str | None:
+    checkpoints = sorted(
+        (openevolve_dir / "checkpoints").glob("checkpoint_*"),
+        key=lambda p: int(p.name.split("_")[-1]) if p.name.split("_")[-1].isdigit() else -1,
+    )
+    return str(checkpoints[-1]) if checkpoints else None
+
+
+def _prepare(options: EvolveOptions, task: Task, api_base: str, model: str | None) -> Path:
+    output = options.output
+    output.mkdir(parents=True, exist_ok=True)
+    config = with_overrides(
+        task_config(task, profile=options.profile, seed=options.seed),
+        api_base=api_base,
+        model=model,
+        api_key=os.environ.get("OPENAI_API_KEY", "none"),
+        max_tokens=options.max_tokens,
+        iterations=options.iterations,
+        state_dir=(output / "state").resolve(),
+    )
+    config["log_dir"] = str((output / "openevolve" / "logs").resolve())
+    config_path = output / "config.yaml"
+    config_path.write_text(config_yaml(config, f"# aiopt evolve {task.name}\n"))
+    (output / "evaluator.py").write_text(evaluator_source(task.name, str(task.directory)))
+    return config_path
+
+
+def run_evolve(options: EvolveOptions, say: Progress = print) -> dict[str, Any]:
+    """Runs the evolution and returns the summary (also written to summary.json)."""
+    from openevolve.api import run_evolution
+
+    task = load_task(options.task)
+    output = options.output
+    openevolve_dir = output / "openevolve"
+    checkpoint = _latest_checkpoint(openevolve_dir) if options.resume else None
+    started = time.monotonic()
+    with _llm_endpoint(options, say) as (api_base, model):
+        config_path = _prepare(options, task, api_base, model)
+        say(
+            f"evolving {task.name} for {options.iterations} iterations, profile "
+            f"{'on' if options.profile else 'off'}, seed {options.seed}, LLM {api_base}"
+            + (f", resuming from {checkpoint}" if checkpoint else "")
+        )
+        tail = _ProgressTail(output / "state", openevolve_dir, say)
+        tail.start()
+        result = None
+        error = None
+        try:
+            result = run_evolution(
+                initial_program=str(task.initial),
+                evaluator=str(output / "evaluator.py"),
+                config=str(config_path),
+                iterations=options.iterations,
+                output_dir=str(openevolve_dir),
+                cleanup=False,
+                checkpoint_path=checkpoint,
+            )
+        except Exception as failure:  # e.g. EvolutionFailedError: no iteration gave a child
+            error = f"{type(failure).__name__}: {failure}"
+            say(f"OpenEvolve stopped: {error}")
+        finally:
+            tail.stop()
+    records = merge_iteration_log(openevolve_dir, output / "iterations.jsonl")
+    best_path = output / "best_program.cpp"
+    best_code = result.best_code if result is not None else ""
+    if best_code:
+        best_path.write_text(best_code)
+    metrics = dict(result.metrics or {}) if result is not None else {}
+    summary = {
+        "task": task.name,
+        "profile": options.profile,
+        "seed": options.seed,
+        "iterations": options.iterations,
+        "iterations_logged": len(records),
+        "outcomes": outcome_counts(records),
+        "valid": sum(1 for r in records if r["outcome"] == "ok"),
+        "invalid": sum(1 for r in records if r["outcome"] != "ok"),
+        "error": error,
+        "best_score": float(result.best_score or 0.0) if result is not None else 0.0,
+        "best_speedup": metrics.get("speedup"),
+        "best_ci_low": metrics.get("ci_low"),
+        "best_ci_high": metrics.get("ci_high"),
+        "best_status": metrics.get("status"),
+        "best_program": str(best_path) if best_code else None,
+        "seconds": round(time.monotonic() - started, 1),
+    }
+    (output / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    return summary
+
+
+def format_summary(summary: dict[str, Any]) -> str:
+    lines = [
+        f"task {summary['task']}, profile {'on' if summary['profile'] else 'off'}, "
+        f"seed {summary['seed']}: {summary['iterations_logged']} of {summary['iterations']} "
+        f"iterations logged in {summary['seconds']:.0f} s",
+        f"valid mutations {summary['valid']}, invalid {summary['invalid']}: "
+        + ", ".join(f"{kind} {count}" for kind, count in sorted(summary["outcomes"].items())),
+    ]
+    if summary["error"]:
+        lines.append(f"OpenEvolve stopped early: {summary['error']}")
+    if summary["best_speedup"] is not None:
+        lines.append(
+            f"best: speedup {summary['best_speedup']:.3f} [{summary['best_ci_low']:.3f}, "
+            f"{summary['best_ci_high']:.3f}] (score {summary['best_score']:.3f}) in "
+            f"{summary['best_program']}"
+        )
+    else:
+        lines.append("best: no program was measured")
+    return "\n".join(lines)

@@ -1,0 +1,1 @@
+"""measure, compare and check: sandboxed runs turned into statistics and verdicts."""

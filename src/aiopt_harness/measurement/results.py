@@ -1,0 +1,188 @@
+"""Typed results of ``measure`` and ``compare``; ``to_dict()`` gives their JSON form."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..common.statistics import TimeStats
+from ..sandbox.verdict import Status
+
+
+@dataclass(frozen=True)
+class CounterReading:
+    """One perf_event counter: the median per-call delta, or why there is none."""
+
+    name: str
+    available: bool
+    value: float | None = None
+    reason: str = ""
+    calls: int = 0  # calls in which the counter was scheduled
+    user_space_only: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        if not self.available:
+            return {"available": False, "reason": self.reason}
+        entry: dict[str, Any] = {"available": True, "value": self.value, "calls": self.calls}
+        if self.user_space_only:
+            entry["user_space_only"] = True
+        return entry
+
+
+@dataclass(frozen=True)
+class MetricReading:
+    """An output-metric task's metric: the mean over inputs of the ``name=`` line."""
+
+    name: str
+    direction: str  # "maximize" or "minimize"
+    value: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "direction": self.direction, "value": self.value}
+
+
+def _counters_dict(counters: dict[str, CounterReading]) -> dict[str, Any]:
+    return {name: reading.to_dict() for name, reading in counters.items()}
+
+
+@dataclass
+class MeasureResult:
+    status: Status
+    message: str
+    task: str
+    candidate: Path
+    objective: str = "time"
+    metric: MetricReading | None = None
+    time_ns: TimeStats | None = None
+    cpu_time_ns: TimeStats | None = None
+    counters: dict[str, CounterReading] = field(default_factory=dict)
+    # The measuring thread over the timing phase: totals of the timed calls' wall and CPU
+    # time, context switches (getrusage), run-queue wait (schedstat; None if unavailable)
+    offcpu: dict[str, int | None] = field(default_factory=dict)
+    cpu: int | None = None
+    stopped_by: str | None = None
+    samples: dict[str, np.ndarray] = field(default_factory=dict)
+    stdout: str = ""
+    stderr: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status is Status.OK
+
+    def to_dict(self) -> dict[str, Any]:
+        result: dict[str, Any] = {
+            "status": self.status.value,
+            "message": self.message,
+            "task": self.task,
+            "candidate": str(self.candidate),
+            "objective": self.objective,
+        }
+        if self.metric is not None:
+            result["metric"] = self.metric.to_dict()
+        if self.time_ns is not None:
+            result["time_ns"] = self.time_ns.to_dict()
+        if self.cpu_time_ns is not None:
+            result["cpu_time_ns"] = self.cpu_time_ns.to_dict()
+        if self.counters:
+            result["counters"] = _counters_dict(self.counters)
+        if self.offcpu:
+            result["offcpu"] = dict(self.offcpu)
+        if self.cpu is not None:
+            result["cpu"] = self.cpu
+        if self.stopped_by is not None:
+            result["stopped_by"] = self.stopped_by
+        if self.stdout:
+            result["stdout"] = self.stdout
+        if self.stderr:
+            result["stderr"] = self.stderr
+        return result
+
+
+@dataclass
+class CompareResult:
+    status: Status
+    message: str
+    task: str
+    baseline: Path
+    candidate: Path
+    objective: str = "time"
+    baseline_metric: MetricReading | None = None
+    candidate_metric: MetricReading | None = None
+    speedup: float | None = None  # baseline time / candidate time; > 1: candidate faster
+    ci_low: float | None = None
+    ci_high: float | None = None
+    confidence: float | None = None  # exact coverage of [ci_low, ci_high]
+    rounds: int = 0
+    p10_ratio: float | None = None  # baseline p10 / candidate p10, a second estimate
+    baseline_time_ns: TimeStats | None = None
+    candidate_time_ns: TimeStats | None = None
+    baseline_counters: dict[str, CounterReading] = field(default_factory=dict)
+    candidate_counters: dict[str, CounterReading] = field(default_factory=dict)
+    cpu: int | None = None
+    stopped_by: str | None = None
+    samples: dict[str, np.ndarray] = field(default_factory=dict)
+    stdout: str = ""
+    stderr: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status is Status.OK
+
+    @property
+    def metric_better(self) -> bool | None:
+        """Whether the candidate's metric beats the baseline's (None for time tasks)."""
+        if self.baseline_metric is None or self.candidate_metric is None:
+            return None
+        if self.candidate_metric.direction == "maximize":
+            return self.candidate_metric.value > self.baseline_metric.value
+        return self.candidate_metric.value < self.baseline_metric.value
+
+    def to_dict(self) -> dict[str, Any]:
+        result: dict[str, Any] = {
+            "status": self.status.value,
+            "message": self.message,
+            "task": self.task,
+            "baseline": str(self.baseline),
+            "candidate": str(self.candidate),
+            "objective": self.objective,
+        }
+        if self.baseline_metric is not None and self.candidate_metric is not None:
+            result["metric"] = {
+                "name": self.candidate_metric.name,
+                "direction": self.candidate_metric.direction,
+                "baseline": self.baseline_metric.value,
+                "candidate": self.candidate_metric.value,
+                "candidate_better": self.metric_better,
+            }
+        if self.speedup is not None:
+            result.update(
+                {
+                    "speedup": self.speedup,
+                    "ci_low": self.ci_low,
+                    "ci_high": self.ci_high,
+                    "confidence": self.confidence,
+                    "rounds": self.rounds,
+                    "p10_ratio": self.p10_ratio,
+                    "stopped_by": self.stopped_by,
+                }
+            )
+        if self.baseline_time_ns is not None and self.candidate_time_ns is not None:
+            result["time_ns"] = {
+                "baseline": self.baseline_time_ns.to_dict(),
+                "candidate": self.candidate_time_ns.to_dict(),
+            }
+        if self.baseline_counters or self.candidate_counters:
+            result["counters"] = {
+                "baseline": _counters_dict(self.baseline_counters),
+                "candidate": _counters_dict(self.candidate_counters),
+            }
+        if self.cpu is not None:
+            result["cpu"] = self.cpu
+        if self.stdout:
+            result["stdout"] = self.stdout
+        if self.stderr:
+            result["stderr"] = self.stderr
+        return result

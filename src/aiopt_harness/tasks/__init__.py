@@ -1,0 +1,1 @@
+"""The task format, its check kinds and output metrics."""

@@ -1,0 +1,195 @@
+"""Tasks: a directory with ``task.toml`` naming the initial program, inputs and check."""
+
+from __future__ import annotations
+
+import shlex
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..common.paths import package_dir
+
+DEFAULT_CXXFLAGS: tuple[str, ...] = ("-O2", "-std=c++17", "-fPIC")
+CHECK_KINDS = ("exact", "float64", "key_value", "decompress")
+OBJECTIVES = ("time", "output_metric")
+DIRECTIONS = ("maximize", "minimize")
+
+
+class TaskError(ValueError):
+    """A task directory or its task.toml is malformed."""
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    """How a candidate's output is compared with the reference output.
+
+    ``exact``: equal bytes. ``float64``: little-endian float64 arrays, numpy.isclose with
+    rtol/atol. ``key_value``: UTF-8 ``key=value`` lines, each key in ``require`` having
+    the given value (the other values may differ from the reference's). ``decompress``:
+    ``decompressor`` (a Python file of the task defining ``decompress(bytes) -> bytes``)
+    must turn the output into what it turns the reference output into.
+    """
+
+    kind: str = "exact"
+    rtol: float = 0.0
+    atol: float = 0.0
+    require: tuple[tuple[str, str], ...] = ()
+    decompressor: Path | None = None
+
+
+@dataclass(frozen=True)
+class Objective:
+    """What a better candidate improves: its time, or a metric its output reports."""
+
+    kind: str = "time"
+    metric: str | None = None  # for output_metric: the key=value line of the output
+    direction: str = "minimize"
+
+
+@dataclass(frozen=True)
+class Task:
+    name: str
+    directory: Path
+    initial: Path
+    inputs: tuple[Path, ...]
+    cxxflags: tuple[str, ...]
+    check: CheckSpec
+    timing_input: Path
+    objective: Objective = Objective()
+
+    def read_inputs(self) -> list[bytes]:
+        return [path.read_bytes() for path in self.inputs]
+
+
+def _flags(value: object, where: Path) -> tuple[str, ...]:
+    if value is None:
+        return DEFAULT_CXXFLAGS
+    if isinstance(value, str):
+        return tuple(shlex.split(value))
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return tuple(value)
+    raise TaskError(f"{where}: cxxflags must be a string or a list of strings")
+
+
+def _check(value: object, where: Path, directory: Path) -> CheckSpec:
+    if value is None:
+        return CheckSpec()
+    if not isinstance(value, dict):
+        raise TaskError(f"{where}: [check] must be a table")
+    kind = value.get("kind", "exact")
+    if kind not in CHECK_KINDS:
+        raise TaskError(f"{where}: check kind {kind!r} is not one of {', '.join(CHECK_KINDS)}")
+    try:
+        rtol = float(value.get("rtol", 0.0))
+        atol = float(value.get("atol", 0.0))
+    except (TypeError, ValueError) as error:
+        raise TaskError(f"{where}: rtol/atol must be numbers") from error
+    if rtol < 0 or atol < 0:
+        raise TaskError(f"{where}: rtol/atol must not be negative")
+    if kind != "float64" and (rtol or atol):
+        raise TaskError(f'{where}: rtol/atol apply only to kind = "float64"')
+    require = value.get("require", {})
+    if not isinstance(require, dict) or (require and kind != "key_value"):
+        raise TaskError(f'{where}: require is a table, and only for kind = "key_value"')
+    decompressor = None
+    if kind == "decompress":
+        name = value.get("decompressor")
+        if not isinstance(name, str) or not (directory / name).is_file():
+            raise TaskError(f'{where}: kind = "decompress" needs decompressor = "FILE.py"')
+        decompressor = directory / name
+    return CheckSpec(
+        kind=kind,
+        rtol=rtol,
+        atol=atol,
+        require=tuple(sorted((str(k), str(v)) for k, v in require.items())),
+        decompressor=decompressor,
+    )
+
+
+def _objective(data: dict[str, object], where: Path) -> Objective:
+    kind = data.get("objective", "time")
+    if kind not in OBJECTIVES:
+        raise TaskError(f"{where}: objective {kind!r} is not one of {', '.join(OBJECTIVES)}")
+    if kind == "time":
+        return Objective()
+    metric = data.get("metric")
+    direction = data.get("direction", "maximize")
+    if not isinstance(metric, str) or not metric:
+        raise TaskError(f'{where}: objective = "output_metric" needs metric = "NAME"')
+    if direction not in DIRECTIONS:
+        raise TaskError(f"{where}: direction must be one of {', '.join(DIRECTIONS)}")
+    return Objective(kind="output_metric", metric=metric, direction=str(direction))
+
+
+def builtin_task_roots() -> list[Path]:
+    """Where built-in tasks live: inside the installed package, or the checkout's programs/."""
+    package = package_dir()
+    return [p for p in (package / "programs", package.parent.parent / "programs") if p.is_dir()]
+
+
+def builtin_tasks() -> dict[str, Path]:
+    """Name -> directory of every built-in task (the first root holding a name wins)."""
+    found: dict[str, Path] = {}
+    for root in builtin_task_roots():
+        for toml in sorted(root.glob("*/task.toml")):
+            found.setdefault(toml.parent.name, toml.parent)
+    return found
+
+
+def find_task(spec: str | Path) -> Path:
+    """A task directory from a path, or from the name of a built-in task."""
+    path = Path(spec)
+    if path.exists():
+        return path
+    if isinstance(spec, str) and "/" not in spec and spec in builtin_tasks():
+        return builtin_tasks()[spec]
+    names = ", ".join(sorted(builtin_tasks())) or "none installed"
+    raise TaskError(f"no task {str(spec)!r}: not a directory nor a built-in task ({names})")
+
+
+def load_task(path: str | Path) -> Task:
+    """Reads ``DIR/task.toml``. ``path`` names the directory or the file, or is the name of
+    a built-in task (``matmul``)."""
+    path = find_task(path)
+    toml_path = path if path.name == "task.toml" else path / "task.toml"
+    if not toml_path.is_file():
+        raise TaskError(f"no task.toml in {path}")
+    directory = toml_path.parent.resolve()
+    try:
+        data = tomllib.loads(toml_path.read_text())
+    except tomllib.TOMLDecodeError as error:
+        raise TaskError(f"{toml_path}: {error}") from error
+
+    initial_name = data.get("initial")
+    if not isinstance(initial_name, str):
+        raise TaskError(f"{toml_path}: 'initial' (the initial program's file) is required")
+    initial = directory / initial_name
+    if not initial.is_file():
+        raise TaskError(f"{toml_path}: initial program {initial} does not exist")
+
+    input_names = data.get("inputs")
+    if not isinstance(input_names, list) or not input_names:
+        raise TaskError(f"{toml_path}: 'inputs' must be a non-empty list of files")
+    inputs = []
+    for name in input_names:
+        if not isinstance(name, str):
+            raise TaskError(f"{toml_path}: inputs must be file names")
+        input_path = directory / name
+        if not input_path.is_file():
+            raise TaskError(f"{toml_path}: input {input_path} does not exist")
+        inputs.append(input_path)
+
+    timing_name = data.get("timing_input", input_names[0])
+    if not isinstance(timing_name, str) or timing_name not in input_names:
+        raise TaskError(f"{toml_path}: timing_input must be one of the inputs")
+
+    return Task(
+        name=str(data.get("name", directory.name)),
+        directory=directory,
+        initial=initial,
+        inputs=tuple(inputs),
+        cxxflags=_flags(data.get("cxxflags"), toml_path),
+        check=_check(data.get("check"), toml_path, directory),
+        timing_input=directory / timing_name,
+        objective=_objective(data, toml_path),
+    )

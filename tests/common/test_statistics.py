@@ -1,0 +1,90 @@
+import math
+import random
+
+import numpy as np
+import pytest
+
+from aiopt_harness.common.statistics import (
+    median_ratio,
+    quantile,
+    round_log_ratios,
+    sign_test_ranks,
+    time_stats,
+)
+
+
+def test_quantile_matches_numpy_linear_method() -> None:
+    rng = random.Random(1)
+    values = [rng.random() for _ in range(37)]
+    for q in (0.0, 0.1, 0.5, 0.9, 1.0):
+        assert quantile(values, q) == pytest.approx(float(np.quantile(values, q)))
+
+
+def test_quantile_rejects_empty_and_out_of_range() -> None:
+    with pytest.raises(ValueError):
+        quantile([], 0.5)
+    with pytest.raises(ValueError):
+        quantile([1.0], 1.5)
+
+
+def test_time_stats_summary() -> None:
+    stats = time_stats([5.0, 1.0, 3.0, 2.0, 4.0])
+    assert (stats.n, stats.min, stats.median, stats.mean, stats.max) == (5, 1.0, 3.0, 3.0, 5.0)
+    assert stats.p10 == pytest.approx(1.4)
+
+
+@pytest.mark.parametrize(
+    ("n", "k"),
+    [(5, 1), (6, 1), (20, 6), (50, 18), (100, 40)],  # standard sign-test tables at 95%
+)
+def test_sign_test_ranks_match_tables(n: int, k: int) -> None:
+    rank, coverage = sign_test_ranks(n, 0.95)
+    assert rank == k
+    tail = sum(math.comb(n, i) for i in range(rank)) / 2**n
+    assert coverage == pytest.approx(1 - 2 * tail)
+    if n >= 6:
+        assert coverage >= 0.95
+        # one rank further in would fall short of 95%
+        tail_next = sum(math.comb(n, i) for i in range(rank + 1)) / 2**n
+        assert 1 - 2 * tail_next < 0.95
+
+
+def test_sign_test_reports_shortfall_for_tiny_samples() -> None:
+    rank, coverage = sign_test_ranks(5, 0.95)
+    assert rank == 1
+    assert coverage == pytest.approx(1 - 2 / 32)
+
+
+def test_median_ratio_interval_covers_the_truth_at_its_level() -> None:
+    """On synthetic paired log ratios with skewed, heavy-tailed noise around a known
+    median, the sign-test interval covers that median at its stated rate."""
+    rng = np.random.default_rng(7)
+    true_log = math.log(1.05)
+    trials, covered = 2000, 0
+    for _ in range(trials):
+        noise = rng.standard_t(3, size=60) * 0.01
+        estimate = median_ratio((true_log + noise).tolist(), confidence=0.95)
+        covered += estimate.low <= 1.05 <= estimate.high
+    rate = covered / trials
+    assert 0.94 <= rate <= 0.985, rate
+
+
+def test_median_ratio_point_and_half_width() -> None:
+    estimate = median_ratio([math.log(x) for x in (0.9, 1.0, 1.1, 1.2, 1.3, 1.4, 1.5)], 0.5)
+    assert estimate.estimate == pytest.approx(1.2)
+    assert estimate.low <= estimate.estimate <= estimate.high
+    assert estimate.half_width == pytest.approx(
+        max(estimate.estimate / estimate.low, estimate.high / estimate.estimate) - 1
+    )
+
+
+def test_round_log_ratios_use_the_minimum_per_round() -> None:
+    variants = [0, 1, 1, 0, 1, 0, 0, 1]
+    rounds = [0, 0, 0, 0, 1, 1, 1, 1]
+    times = [10.0, 5.0, 6.0, 12.0, 4.0, 8.0, 9.0, 8.0]
+    ratios = round_log_ratios(variants, rounds, times)
+    assert ratios == pytest.approx([math.log(10 / 5), math.log(8 / 4)])
+
+
+def test_round_log_ratios_skip_incomplete_rounds() -> None:
+    assert round_log_ratios([0, 0, 1], [0, 1, 1], [1.0, 2.0, 1.0]) == pytest.approx([math.log(2.0)])

@@ -1,0 +1,99 @@
+"""The OpenEvolve evaluator on real candidates: scores, statuses, keys, cleanliness."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import pytest
+from openevolve.evaluation_result import EvaluationResult
+
+from aiopt_harness.evolve.evaluator import code_lines, evaluate_for_task
+from aiopt_harness.sandbox.process_tree import descendants
+from tests.conftest import VARIANTS, hostile
+
+KEYS = {
+    "combined_score",
+    "status",
+    "correct",
+    "speedup",
+    "ci_low",
+    "ci_high",
+    "confirmed",
+    "code_lines",
+}
+
+
+def evaluate(task: Path, program: Path, state: Path, **settings: object) -> EvaluationResult:
+    return evaluate_for_task(
+        str(task), str(program), state_dir=str(state), timeout=4.0, budget=0.5, **settings
+    )
+
+
+def assert_plain(metrics: dict[str, object]) -> None:
+    assert set(metrics) >= KEYS
+    for key, value in metrics.items():
+        if key != "status":
+            assert type(value) is float, (key, value)
+
+
+@pytest.mark.parametrize(
+    ("name", "status"),
+    [
+        ("segfault", "crash"),
+        ("infinite_loop", "timeout"),
+        ("wrong_output", "wrong_output"),
+        ("compile_error", "compile_error"),
+    ],
+)
+def test_hostile_candidates_score_zero(
+    name: str, status: str, tiny_task: Path, tmp_path: Path
+) -> None:
+    started = time.monotonic()
+    result = evaluate(tiny_task, hostile(name), tmp_path, profile=True)
+    assert time.monotonic() - started < 4.0 + 10  # liveness: the run timeout plus 10 s
+    assert result.metrics["combined_score"] == 0.0
+    assert result.metrics["status"] == status
+    assert_plain(result.metrics)
+    assert result.artifacts["failure"].startswith(f"{status}: ")
+    assert "profile" not in result.artifacts
+    assert descendants(os.getpid()) == {}
+
+
+def test_correct_candidate_with_and_without_profile(tiny_task: Path, tmp_path: Path) -> None:
+    on = evaluate(
+        tiny_task, tiny_task / "initial.cpp", tmp_path / "on", profile=True, profile_budget=2.0
+    )
+    off = evaluate(tiny_task, tiny_task / "initial.cpp", tmp_path / "off", profile=False)
+    for result in (on, off):
+        assert result.metrics["status"] == "ok"
+        assert result.metrics["combined_score"] > 0
+        assert result.metrics["ci_low"] <= result.metrics["speedup"] <= result.metrics["ci_high"]
+        assert_plain(result.metrics)
+    assert "Runtime profile of this program" in on.artifacts["profile"]
+    assert off.artifacts == {}
+    # the first ok result is a new best: confirmed by a second comparison
+    assert on.metrics["confirmed"] == 1.0
+    log = [json.loads(line) for line in (tmp_path / "on" / "evaluations.jsonl").open()]
+    assert log[0]["status"] == "ok" and log[0]["profile"] is True
+
+
+def test_output_metric_task_scores_its_metric(tmp_path: Path) -> None:
+    better = VARIANTS / "cache_policy" / "better.cpp"
+    result = evaluate_for_task(
+        "cache_policy", str(better), state_dir=str(tmp_path), budget=0.3, profile=False
+    )
+    assert result.metrics["status"] == "ok"
+    assert result.metrics["hit_rate"] == pytest.approx(0.43399, abs=1e-5)
+    assert result.metrics["combined_score"] == result.metrics["hit_rate"]
+    broken = VARIANTS / "cache_policy" / "broken.cpp"
+    failed = evaluate_for_task("cache_policy", str(broken), state_dir=str(tmp_path), profile=False)
+    assert failed.metrics["hit_rate"] == 0.0 and failed.metrics["status"] == "wrong_output"
+
+
+def test_code_lines_counts_the_evolve_block() -> None:
+    source = "a\n// EVOLVE-BLOCK-START\nx\n\ny\n// EVOLVE-BLOCK-END\nb\n"
+    assert code_lines(source) == 2.0
+    assert code_lines("a\nb\n") == 2.0

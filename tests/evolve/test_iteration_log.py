@@ -1,0 +1,83 @@
+"""Merging OpenEvolve's success and failure traces (records in OpenEvolve 0.4.1's format)."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from aiopt_harness.evolve.iteration_log import classify_error, merge_iteration_log, outcome_counts
+
+PROFILE_PROMPT = {"system": "s", "user": "## Last Execution Output\n\n### profile\n```\n...\n```"}
+
+
+def write_jsonl(path: Path, records: list[dict[str, object]]) -> None:
+    path.write_text("".join(json.dumps(r) + "\n" for r in records) + '{"cut by a kill')
+
+
+@pytest.mark.parametrize(
+    ("error", "kind"),
+    [
+        ("No valid diffs found in response", "no_diff"),
+        ("Unmatched SEARCH/REPLACE delimiter outside a diff block", "malformed_diff"),
+        ("Malformed SEARCH/REPLACE delimiter sequence", "malformed_diff"),
+        ("None of the 2 SEARCH block(s) matched the parent program", "search_mismatch"),
+        ("Diff did not change the parent program", "no_change"),
+        ("LLM generation failed: Connection error.", "llm_error"),
+        ("All edits were outside the EVOLVE-BLOCK regions", "outside_evolve_block"),
+        ("something new", "other_error"),
+    ],
+)
+def test_classify_error(error: str, kind: str) -> None:
+    assert classify_error(error) == kind
+
+
+def test_merge_accounts_for_every_iteration(tmp_path: Path) -> None:
+    write_jsonl(
+        tmp_path / "evolution_trace.jsonl",
+        [
+            {
+                "iteration": 3,
+                "child_id": "c3",
+                "parent_id": "p",
+                "child_metrics": {"status": "compile_error", "combined_score": 0.0},
+                "artifacts": {"failure": "compile_error: x.cpp:3: error"},
+                "prompt": PROFILE_PROMPT,
+            },
+            {
+                "iteration": 1,
+                "child_id": "c1",
+                "parent_id": "p",
+                "child_metrics": {
+                    "status": "ok",
+                    "combined_score": 1.2,
+                    "speedup": 1.25,
+                    "ci_low": 1.2,
+                    "ci_high": 1.3,
+                },
+                "prompt": {"user": "no artifact"},
+            },
+        ],
+    )
+    write_jsonl(
+        tmp_path / "evolution_trace_failures.jsonl",
+        [
+            {
+                "iteration": 2,
+                "error": "No valid diffs found in response",
+                "parent_id": "p",
+                "prompt": PROFILE_PROMPT,
+            },
+        ],
+    )
+    records = merge_iteration_log(tmp_path, tmp_path / "iterations.jsonl")
+    assert [r["iteration"] for r in records] == [1, 2, 3]
+    assert [r["outcome"] for r in records] == ["ok", "no_diff", "compile_error"]
+    assert [r["prompt_has_profile"] for r in records] == [False, True, True]
+    assert records[2]["failure"] == "compile_error: x.cpp:3: error"
+    assert outcome_counts(records) == {"ok": 1, "no_diff": 1, "compile_error": 1}
+    written = [json.loads(line) for line in (tmp_path / "iterations.jsonl").open()]
+    assert written == records
+
+
+def test_missing_traces_give_an_empty_log(tmp_path: Path) -> None:
+    assert merge_iteration_log(tmp_path, tmp_path / "iterations.jsonl") == []

@@ -1,0 +1,119 @@
+"""The package's import graph points only downwards along the data path.
+
+tasks -> build -> sandbox -> measurement -> profilers -> evolve -> cli: a module may import
+its own subpackage, the subpackages below its stage, and ``common``/``_core`` (the
+foundation); never a stage above it, nor a different subpackage of its own stage. The
+profilers do not import each other: their shared helpers live in ``profilers.shared``.
+Importing a pure-Python module loads neither numpy nor the C++ core.
+"""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+import types
+from pathlib import Path
+
+import aiopt_harness
+
+PACKAGE = Path(aiopt_harness.__file__).resolve().parent
+STAGES = {
+    "_core": 0,
+    "common": 0,
+    "tasks": 1,
+    "build": 2,
+    "sandbox": 3,
+    "measurement": 4,
+    "profilers": 5,
+    "llm": 5,
+    "evolve": 6,
+    "cli": 7,
+    "__init__": 8,
+}
+PROFILER_MODULES = {"causal", "counters", "offcpu", "sampling", "simulated"}
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imports(path: Path) -> list[str]:
+    """Absolute names of the aiopt_harness modules (or names) ``path`` imports."""
+    name = _module_name(path)
+    package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                target = ".".join([*base, node.module] if node.module else base)
+            else:
+                target = node.module or ""
+            if target.startswith("aiopt_harness"):
+                found.extend(f"{target}.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.Import):
+            found.extend(a.name for a in node.names if a.name.startswith("aiopt_harness"))
+    return found
+
+
+def _stage(module: str) -> tuple[str, int]:
+    parts = module.split(".")
+    top = parts[1] if len(parts) > 1 else "__init__"
+    if top not in STAGES:  # a name imported from the package itself
+        top = "__init__"
+    return top, STAGES[top]
+
+
+def test_imports_point_down_the_data_path() -> None:
+    wrong = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        importer = _module_name(path)
+        top, level = _stage(importer)
+        for imported in _imports(path):
+            other, other_level = _stage(imported)
+            if other == top:
+                parts, own = imported.split("."), importer.split(".")
+                if (
+                    top == "profilers"
+                    and len(parts) > 2
+                    and len(own) > 2
+                    and parts[2] in PROFILER_MODULES
+                    and own[2] in PROFILER_MODULES
+                    and parts[2] != own[2]
+                ):
+                    wrong.append(f"{importer} -> {imported} (one profiler imports another)")
+                continue
+            if other_level >= level and not (top == "__init__" and path.name == "__init__.py"):
+                wrong.append(f"{importer} ({top}) -> {imported} ({other})")
+    assert not wrong, "imports against the data path:\n" + "\n".join(wrong)
+
+
+def test_the_walk_sees_relative_imports() -> None:
+    """The checker resolves ``from ..x import y`` (or it would pass vacuously)."""
+    imports = _imports(PACKAGE / "measurement" / "harness.py")
+    assert "aiopt_harness.sandbox.runs.Settings" in imports
+    assert "aiopt_harness.tasks.task.Task" in imports
+
+
+def test_pure_python_modules_load_neither_numpy_nor_the_core() -> None:
+    code = (
+        "import sys\n"
+        "import aiopt_harness.sandbox.supervisor, aiopt_harness.tasks.task\n"
+        "import aiopt_harness.build.compiler, aiopt_harness.evolve.fitness\n"
+        "print(sorted(m for m in ('numpy', 'aiopt_harness._core') if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+
+
+def test_the_public_api_is_lazy_and_complete() -> None:
+    """Every public name resolves to what it names, never to a subpackage of that name
+    (a submodule import sets an attribute that would shadow __getattr__)."""
+    import aiopt_harness.measurement.harness
+    import aiopt_harness.profilers.profiling
+
+    for name in aiopt_harness.__all__:
+        assert not isinstance(getattr(aiopt_harness, name), types.ModuleType), name
+    assert callable(aiopt_harness.measure) and callable(aiopt_harness.check)
