@@ -1,74 +1,186 @@
-"""A/A and 5% calibration of ``compare`` on the matmul task.
+"""Calibration of ``compare`` on matmul, for one or more builds of the harness, side by side.
 
-Prints, side by side from one run:
-- A/A: how many of N comparisons of two identical copies of the initial program give a
-  95% interval containing 1.0, and the median relative half-width of the interval;
-- 5%: how many of N comparisons of the initial program against a variant doing 5% more
-  work (bench/variants/matmul_5pct_slower.cpp) rank them correctly with the interval
-  excluding 1.0 (half of the runs with each program as the baseline).
+Each build is a Python interpreter with aiopt-harness installed and the checkout it was
+installed from (its tasks; the previous build's candidate ABI may differ). Per build:
 
-Usage: python bench/calibration.py [--runs 20] [--budget 3]
+- A/A, one source: compare(initial, initial); the 95% interval should hold 1.0;
+- A/A, layout-shifted builds: compare(initial, initial + an unrelated function of 64*k
+  bytes placed before the code), k = 1..5; semantically identical, placed differently;
+- 5% slower: the initial program plus 5% more rows computed into scratch (as baseline and
+  as candidate, alternately): the interval must exclude 1.0 on the right side;
+- 2% slower: the same with 2%: how often it is detected;
+- the median relative half-width, and seconds per compare.
+
+Compares alternate between the builds, so slow periods of the machine hit both alike.
+The variants are made from each build's own initial.cpp (ABI-independent edits).
+
+Usage: python bench/calibration.py [--runs 100] [--budget S] [--build PYTHON:ROOT ...]
+(default: this interpreter and this checkout)
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import re
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from aiopt_harness import compare
-
 ROOT = Path(__file__).resolve().parent.parent
-TASK = ROOT / "programs" / "matmul"
-INITIAL = TASK / "initial.cpp"
-SLOWER = ROOT / "bench" / "variants" / "matmul_5pct_slower.cpp"
+SNIPPET = """
+import json, sys, time
+from aiopt_harness import compare
+started = time.monotonic()
+kwargs = json.loads(sys.argv[4])
+r = compare(sys.argv[1], sys.argv[2], task=sys.argv[3], **kwargs)
+print(json.dumps({"status": str(r.status), "message": r.message, "speedup": r.speedup,
+                  "low": r.ci_low, "high": r.ci_high, "seconds": time.monotonic() - started}))
+"""
+SHIFT = (
+    "__attribute__((used, noinline)) int aiopt_layout_shift_{k}(int x) {{\n"
+    '  asm volatile(".skip {size}, 0x90");\n  return x + {k};\n}}\n\n'
+)
+EXTRA_ROWS = """
+static void multiply_base(int n, const double* a, const double* b, double* c);
+static double aiopt_scratch[4096 * 16];
+static void multiply(int n, const double* a, const double* b, double* c) {{
+  multiply_base(n, a, b, c);
+  const int rows = (n * {percent} + 99) / 100;  // {percent}% more work, into scratch
+  multiply_base_rows(n, rows, a, b, aiopt_scratch);
+  asm volatile("" : : "r"(aiopt_scratch) : "memory");
+}}
+"""
+ROWS_FUNCTION = """
+static void multiply_base_rows(int n, int rows, const double* a, const double* b, double* c) {
+  for (int i = 0; i < rows; ++i)
+    for (int j = 0; j < n; ++j) {
+      double sum = 0.0;
+      for (int k = 0; k < n; ++k) sum += a[i * n + k] * b[k * n + j];
+      c[i * n + j] = sum;
+    }
+}
+"""
+
+
+def layout_shifted(source: str, k: int) -> str:
+    return source.replace(
+        "// EVOLVE-BLOCK-START", SHIFT.format(k=k, size=64 * k) + "// EVOLVE-BLOCK-START", 1
+    )
+
+
+def slower(source: str, percent: int) -> str:
+    """multiply() renamed multiply_base; a new multiply() adds ``percent``% more rows."""
+    renamed = re.sub(r"\bstatic void multiply\(", "static void multiply_base(", source, count=1)
+    end = renamed.index("// EVOLVE-BLOCK-END")
+    end = renamed.index("\n", end) + 1
+    return renamed[:end] + ROWS_FUNCTION + EXTRA_ROWS.format(percent=percent) + renamed[end:]
+
+
+@dataclass
+class Build:
+    python: str
+    root: Path
+    variants: dict[str, Path] = field(default_factory=dict)
+    results: dict[str, list[dict[str, float]]] = field(default_factory=dict)
+
+    @property
+    def task(self) -> Path:
+        return self.root / "programs" / "matmul"
+
+    def make_variants(self, directory: Path) -> None:
+        initial = (self.task / "initial.cpp").read_text()
+        directory.mkdir(parents=True)
+        for k in range(1, 6):
+            self.variants[f"shift{k}"] = directory / f"shift{k}.cpp"
+            self.variants[f"shift{k}"].write_text(layout_shifted(initial, k))
+        for percent in (2, 5):
+            self.variants[f"slow{percent}"] = directory / f"slow{percent}.cpp"
+            self.variants[f"slow{percent}"].write_text(slower(initial, percent))
+        self.variants["initial"] = self.task / "initial.cpp"
+
+    def compare(self, baseline: str, candidate: str, budget: float | None) -> dict[str, float]:
+        kwargs = {} if budget is None else {"budget": budget}
+        done = subprocess.run(
+            [self.python, "-c", SNIPPET, str(self.variants[baseline]),
+             str(self.variants[candidate]), str(self.task), json.dumps(kwargs)],
+            capture_output=True, text=True, check=True, cwd="/",
+        )  # fmt: skip
+        result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+        if result["status"] != "ok":
+            raise RuntimeError(f"{self.python}: {result['message']}")
+        return result
+
+
+def experiments(runs: int) -> list[tuple[str, str, str]]:
+    """(experiment, baseline, candidate) for one pass over every experiment."""
+    plan = []
+    for run in range(runs):
+        plan.append(("aa_same", "initial", "initial"))
+        plan.append(("aa_layout", "initial", f"shift{run % 5 + 1}"))
+        for percent in (5, 2):
+            pair = ("initial", f"slow{percent}") if run % 2 == 0 else (f"slow{percent}", "initial")
+            plan.append((f"slow{percent}", *pair))
+    return plan
+
+
+def summary(build: Build, runs: int) -> list[str]:
+    def covered(key: str) -> int:
+        return sum(r["low"] <= 1.0 <= r["high"] for r in build.results.get(key, []))
+
+    def detected(key: str) -> int:
+        hits = 0
+        for index, r in enumerate(build.results.get(key, [])):
+            slower_is_candidate = index % 2 == 0
+            hits += r["high"] < 1.0 if slower_is_candidate else r["low"] > 1.0
+        return hits
+
+    every = [r for rs in build.results.values() for r in rs]
+    widths = [max(r["speedup"] / r["low"], r["high"] / r["speedup"]) - 1 for r in
+              build.results.get("aa_same", []) + build.results.get("aa_layout", [])]  # fmt: skip
+    return [
+        f"{covered('aa_same')}/{runs}",
+        f"{covered('aa_layout')}/{runs}",
+        f"{detected('slow5')}/{runs}",
+        f"{detected('slow2')}/{runs}",
+        f"{statistics.median(widths):.2%}" if widths else "-",
+        f"{statistics.median(r['seconds'] for r in every):.2f}" if every else "-",
+    ]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=20)
-    parser.add_argument("--budget", type=float, default=3.0)
+    parser.add_argument("--runs", type=int, default=100)
+    parser.add_argument("--budget", type=float, default=None, help="default: compare's own")
+    parser.add_argument("--build", action="append", default=[], metavar="PYTHON:ROOT")
     args = parser.parse_args()
-
+    specs = args.build or [f"{sys.executable}:{ROOT}"]
+    builds = [Build(spec.split(":", 1)[0], Path(spec.split(":", 1)[1])) for spec in specs]
     started = time.monotonic()
-    covered, half_widths, rounds = 0, [], []
-    print(f"A/A: {args.runs} x compare(initial, initial), budget {args.budget:g} s")
-    for run in range(args.runs):
-        result = compare(INITIAL, INITIAL, task=TASK, budget=args.budget)
-        assert result.ci_low is not None and result.ci_high is not None
-        assert result.speedup is not None
-        inside = result.ci_low <= 1.0 <= result.ci_high
-        covered += inside
-        half_widths.append(max(result.speedup / result.ci_low, result.ci_high / result.speedup) - 1)
-        rounds.append(result.rounds)
-        print(
-            f"  {run + 1:2d}: {result.speedup:.4f} [{result.ci_low:.4f}, {result.ci_high:.4f}] "
-            f"rounds={result.rounds} {'' if inside else 'EXCLUDES 1.0'}",
-            flush=True,
-        )
-
-    correct = 0
-    print(f"5%: {args.runs} x compare with a 5% slower variant")
-    for run in range(args.runs):
-        slower_is_candidate = run % 2 == 0
-        baseline, candidate = (INITIAL, SLOWER) if slower_is_candidate else (SLOWER, INITIAL)
-        result = compare(baseline, candidate, task=TASK, budget=args.budget)
-        assert result.ci_low is not None and result.ci_high is not None
-        right = result.ci_high < 1.0 if slower_is_candidate else result.ci_low > 1.0
-        correct += right
-        print(
-            f"  {run + 1:2d}: {result.speedup:.4f} [{result.ci_low:.4f}, {result.ci_high:.4f}] "
-            f"{'ok' if right else 'WRONG or undecided'}",
-            flush=True,
-        )
-
+    with tempfile.TemporaryDirectory(prefix="aiopt-calibration-") as scratch:
+        for index, build in enumerate(builds):
+            build.make_variants(Path(scratch) / str(index))
+        plan = experiments(args.runs)
+        for step, (name, baseline, candidate) in enumerate(plan):
+            order = builds if step % 2 == 0 else list(reversed(builds))
+            for build in order:
+                result = build.compare(baseline, candidate, args.budget)
+                build.results.setdefault(name, []).append(result)
+            if (step + 1) % 20 == 0:
+                print(f"  {step + 1}/{len(plan)} compares per build", flush=True)
     print()
-    print(f"A/A interval contains 1.0:      {covered}/{args.runs}   (goal >= {0.9 * args.runs:g})")
-    print(f"A/A median half-width:          {statistics.median(half_widths):.2%}   (goal <= 1.5%)")
-    print(f"A/A median rounds:              {statistics.median(rounds):g}")
-    print(f"5% ranked right, excluding 1.0: {correct}/{args.runs}   (goal >= {0.9 * args.runs:g})")
-    print(f"wall time: {time.monotonic() - started:.0f} s")
+    header = ["build", "A/A same", "A/A layout", "5% found", "2% found", "half-width",
+              "s/compare"]  # fmt: skip
+    print(" | ".join(header))
+    print(" | ".join("---" for _ in header))
+    for build in builds:
+        print(" | ".join([f"{build.python} ({build.root})", *summary(build, args.runs)]))
+    print(f"\nwall time {time.monotonic() - started:.0f} s; goals: A/A >= 95/100 in both, "
+          "5% >= 95/100, median half-width <= 1.5%")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -33,3 +33,19 @@ def matmul_task() -> Path:
 
 def hostile(name: str) -> Path:
     return DATA / "hostile" / f"{name}.cpp"
+
+
+def processes_named(name: str) -> list[int]:
+    """Pids of live processes whose name (/proc/PID/comm) is ``name``: how tests see from
+    outside whether something a candidate started is still running."""
+    found = []
+    for comm in Path("/proc").glob("[0-9]*/comm"):
+        try:
+            if (
+                comm.read_text().strip() == name
+                and "Z" not in (comm.parent / "stat").read_text().split(")")[-1][:3]
+            ):
+                found.append(int(comm.parent.name))
+        except OSError:
+            continue
+    return found

@@ -31,10 +31,21 @@ def shared_object(source: Path) -> str:
 
 def test_program_runs_and_outputs(tiny_task: Path) -> None:
     program = _core.Program(shared_object(tiny_task / "initial.cpp"))
-    state = _core.State(program, b"abc")
-    state.run()
-    assert len(state.output()) == 8
+    state = _core.State(program, b"")
+    assert len(state.run(b"abc", 64)) == 8
+    assert state.run(b"abc", 8) == state.run(b"abc", 64)
     state.close()
+    state.close()  # closing twice is harmless
+    with pytest.raises(ValueError, match="closed"):
+        state.run(b"abc", 64)
+
+
+def test_output_longer_than_out_cap_is_a_candidate_error(tiny_task: Path) -> None:
+    state = _core.State(_core.Program(shared_object(tiny_task / "initial.cpp")), b"")
+    with pytest.raises(_core.CandidateError, match="returned 8 bytes, more than out_cap 4"):
+        state.run(b"abc", 4)
+    with pytest.raises(_core.CandidateError, match="more than out_cap 4"):
+        _core.time_calls([state], [b"abc"], [(0, 0)], 4)
 
 
 def test_missing_symbol_names_it() -> None:
@@ -51,25 +62,30 @@ def test_unloadable_file_is_a_load_error(tmp_path: Path) -> None:
 
 
 def test_candidate_exceptions_become_candidate_errors() -> None:
-    state = _core.State(_core.Program(shared_object(hostile("throws"))), b"x")
+    state = _core.State(_core.Program(shared_object(hostile("throws"))), b"")
     with pytest.raises(_core.CandidateError, match="std::runtime_error: candidate gave up"):
-        state.run()
+        state.run(b"x", 64)
     with pytest.raises(_core.CandidateError):
-        _core.time_calls([state], [0, 0])
+        _core.time_calls([state], [b"x"], [(0, 0), (0, 0)], 64)
 
 
 def test_time_calls_records_every_call(tiny_task: Path) -> None:
     program = _core.Program(shared_object(tiny_task / "initial.cpp"))
-    states = [_core.State(program, b"abc"), _core.State(program, b"defg")]
+    states = [_core.State(program, b""), _core.State(program, b"")]
+    inputs = [b"abc", b"defg"]
     counters = _core.Counters([SOFTWARE])
-    result = _core.time_calls(states, [0, 1, 1, 0, 1], counters)
+    order = [(0, 0), (1, 1), (1, 0), (0, 1), (1, 1)]
+    result = _core.time_calls(states, inputs, order, 64, counters)
     assert result["wall_ns"].shape == (5,) and (result["wall_ns"] > 0).all()
     assert result["cpu_ns"].shape == (5,) and (result["cpu_ns"] > 0).all()
+    assert list(result["out_len"]) == [8] * 5
     assert result["counters"].shape == (5, 4)
     task_clock = result["counters"][:, 0]
     assert (task_clock > 0).all()  # software counters work on every Linux machine
     with pytest.raises(IndexError):
-        _core.time_calls(states, [0, 2])
+        _core.time_calls(states, inputs, [(0, 2)], 64)
+    with pytest.raises(IndexError):
+        _core.time_calls(states, inputs, [(2, 0)], 64)
 
 
 def test_pinning_reports_bad_cpus() -> None:
@@ -134,8 +150,8 @@ def test_group_keeps_counting_when_its_leader_fails(tiny_task: Path) -> None:
     )
     statuses = counters.statuses()
     assert [s["available"] for s in statuses] == [False, True, True]
-    state = _core.State(_core.Program(shared_object(tiny_task / "initial.cpp")), b"abc")
-    values = _core.time_calls([state], [0, 0, 0], counters)["counters"]
+    state = _core.State(_core.Program(shared_object(tiny_task / "initial.cpp")), b"")
+    values = _core.time_calls([state], [b"abc"], [(0, 0)] * 3, 64, counters)["counters"]
     assert all(math.isnan(v) for v in values[:, 0])
     assert (values[:, 1] >= 0).all() and (values[:, 2] >= 0).all()
 

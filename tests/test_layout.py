@@ -93,14 +93,14 @@ def test_imports_point_down_the_data_path() -> None:
 def test_the_walk_sees_relative_imports() -> None:
     """The checker resolves ``from ..x import y`` (or it would pass vacuously)."""
     imports = _imports(PACKAGE / "measurement" / "harness.py")
-    assert "aiopt_harness.sandbox.runs.Settings" in imports
+    assert "aiopt_harness.measurement.session.run_session" in imports
     assert "aiopt_harness.tasks.task.Task" in imports
 
 
 def test_pure_python_modules_load_neither_numpy_nor_the_core() -> None:
     code = (
         "import sys\n"
-        "import aiopt_harness.sandbox.supervisor, aiopt_harness.tasks.task\n"
+        "import aiopt_harness.sandbox.worker_client, aiopt_harness.tasks.task\n"
         "import aiopt_harness.build.compiler, aiopt_harness.evolve.fitness\n"
         "print(sorted(m for m in ('numpy', 'aiopt_harness._core') if m in sys.modules))\n"
     )

@@ -1,7 +1,14 @@
-// The empty candidate: aiopt_run does nothing. Measures the harness's per-call overhead.
+// The empty candidate: aiopt_run copies its 8-byte input to its output and returns.
+// Measures the harness's per-call overhead (its output follows the seed, as a task's must).
+#include <cstring>
+
 #include "aiopt.h"
 
 extern "C" void* aiopt_init(const unsigned char*, size_t) { return nullptr; }
-extern "C" void aiopt_run(void*) {}
-extern "C" size_t aiopt_output(void*, unsigned char*, size_t) { return 0; }
+extern "C" size_t aiopt_run(void*, const unsigned char* input, size_t len, unsigned char* out,
+                            size_t cap) {
+  const size_t n = len < cap ? len : cap;
+  std::memcpy(out, input, n);
+  return n;
+}
 extern "C" void aiopt_fini(void*) {}

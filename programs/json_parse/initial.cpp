@@ -1,7 +1,7 @@
-// JSON parser. Input file: "records=<n> seed=<s>". aiopt_init generates a JSON document
-// (an array of nested records); aiopt_run parses it into a DOM tree, folds the tree into a
-// checksum and frees it. Output: 10 little-endian uint64 values (checksum, counts of the
-// 7 node kinds, total decoded string bytes, parse error flag).
+// JSON parser. Input: a JSON document (UTF-8 text; the harness generates a fresh one for
+// every call: an array of nested records). aiopt_run parses it into a DOM tree, folds the
+// tree into a checksum and frees it. Output: 10 little-endian uint64 values (checksum,
+// counts of the 7 node kinds, total decoded string bytes, parse error flag).
 #include "aiopt.h"
 
 #include <cstdint>
@@ -12,84 +12,8 @@
 
 namespace {
 
-uint64_t splitmix64(uint64_t& s) {
-    uint64_t z = (s += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
-uint64_t param(const std::string& text, const char* key, uint64_t def) {
-    size_t p = text.find(key);
-    if (p == std::string::npos) return def;
-    return std::strtoull(text.c_str() + p + std::strlen(key), nullptr, 10);
-}
-
-struct Gen {
-    uint64_t seed;
-    std::string out;
-    uint64_t next(uint64_t n) { return splitmix64(seed) % n; }
-
-    void string() {
-        static const char* const kEsc[] = {"\\n", "\\t", "\\\"", "\\\\", "\\/", "\\r", "\\b", "\\f",
-                                           "\\u00e9", "\\u4e2d", "\\u00FC", "\\ud83d\\ude00"};
-        out += '"';
-        int len = 3 + (int)next(28);
-        for (int i = 0; i < len; ++i) {
-            uint64_t r = next(100);
-            if (r < 4) out += kEsc[next(12)];
-            else if (r < 18) out += ' ';
-            else out += (char)('a' + next(26));
-        }
-        out += '"';
-    }
-    void number() {
-        uint64_t r = next(4);
-        if (r == 0) out += std::to_string((int64_t)next(2000000) - 1000000);
-        else if (r == 1) out += std::to_string(next(100));
-        else {
-            out += std::to_string((int64_t)next(20000) - 10000) + "." + std::to_string(next(1000000));
-            if (r == 3) out += (next(2) ? "e" : "E-") + std::to_string(next(30));
-        }
-    }
-    void value(int depth) {
-        uint64_t r = next(100);
-        if (depth < 4 && r < 14) object(depth + 1);
-        else if (depth < 4 && r < 24) array(depth + 1);
-        else if (r < 60) string();
-        else if (r < 90) number();
-        else out += r < 94 ? "true" : r < 97 ? "false" : "null";
-    }
-    void object(int depth) {
-        out += "{";
-        uint64_t n = 1 + next(8), first = next(40);
-        for (uint64_t i = 0; i < n; ++i) {
-            if (i) out += ", ";
-            out += "\"field_" + std::to_string(first + i) + "\": ";
-            value(depth);
-        }
-        out += "}";
-    }
-    void document(uint64_t records) {
-        out += "[\n";
-        for (uint64_t i = 0; i < records; ++i) {
-            out += i ? ",\n  " : "  ";
-            object(0);
-        }
-        out += "\n]\n";
-    }
-    void array(int depth) {
-        out += "[";
-        for (int i = 0, n = (int)next(10); i < n; ++i) {
-            if (i) out += ",";
-            value(depth);
-        }
-        out += "]";
-    }
-};
-
 struct State {
-    std::string doc;
+    std::string doc;  // the current input, copied so that it is NUL-terminated (strtod)
     uint64_t result[10];
 };
 
@@ -118,9 +42,11 @@ public:
     }
 
 private:
+    static constexpr int kMaxDepth = 512;  // deeper nesting is rejected (bounded recursion)
     const char* p_;
     const char* end_;
     bool failed_ = false;
+    int depth_ = 0;
     void skip_ws() {
         while (p_ < end_ && (*p_ == ' ' || *p_ == '\n' || *p_ == '\t' || *p_ == '\r')) ++p_;
     }
@@ -163,11 +89,13 @@ private:
         Node arr(Node::Array);
         ++p_;
         if (consume(']')) return arr;
+        if (++depth_ > kMaxDepth) { failed_ = true; return arr; }
         do {
             Node item = parse_value();
             arr.items.push_back(std::move(item));
         } while (!failed_ && consume(','));
         if (!consume(']')) failed_ = true;
+        --depth_;
         return arr;
     }
 
@@ -175,6 +103,7 @@ private:
         Node obj(Node::Object);
         ++p_;
         if (consume('}')) return obj;
+        if (++depth_ > kMaxDepth) { failed_ = true; return obj; }
         do {
             skip_ws();
             std::string key;
@@ -184,6 +113,7 @@ private:
             obj.items.push_back(std::move(value));
         } while (!failed_ && consume(','));
         if (!consume('}')) failed_ = true;
+        --depth_;
         return obj;
     }
 
@@ -273,24 +203,22 @@ void run(State* s) {
 
 }  // namespace
 
-extern "C" void* aiopt_init(const unsigned char* input, size_t len) {
-    std::string text(reinterpret_cast<const char*>(input), len);
+extern "C" void* aiopt_init(const unsigned char*, size_t) {  // no parameters
     State* s = new State;
-    Gen g{param(text, "seed=", 1), std::string()};
-    g.document(param(text, "records=", 1000));
-    s->doc = std::move(g.out);
     std::memset(s->result, 0, sizeof s->result);
     return s;
 }
 
-extern "C" void aiopt_run(void* state) { run(static_cast<State*>(state)); }
-
-extern "C" size_t aiopt_output(void* state, unsigned char* out, size_t cap) {
-    const State* s = static_cast<State*>(state);
-    unsigned char buf[80];
-    for (int i = 0; i < 80; ++i) buf[i] = (unsigned char)(s->result[i / 8] >> (8 * (i % 8)));
-    if (out) std::memcpy(out, buf, cap < sizeof buf ? cap : sizeof buf);
-    return sizeof buf;
+extern "C" size_t aiopt_run(void* state, const unsigned char* input, size_t len,
+                            unsigned char* out, size_t cap) {
+    State* s = static_cast<State*>(state);
+    if (!s || (!input && len)) return 0;
+    s->doc.assign(reinterpret_cast<const char*>(input), len);
+    run(s);
+    const size_t n = sizeof s->result;
+    if (!out || cap < n) return n;
+    for (size_t i = 0; i < n; ++i) out[i] = (unsigned char)(s->result[i / 8] >> (8 * (i % 8)));
+    return n;
 }
 
 extern "C" void aiopt_fini(void* state) { delete static_cast<State*>(state); }

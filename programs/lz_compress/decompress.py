@@ -5,12 +5,18 @@ Format: 4-byte little-endian original size, then sequences. Each sequence is
   extra literal-count bytes if the high nibble is 15 (each 255 means "continue"),
   the literals, then - unless the input ends after the literals - a 2-byte
   little-endian offset (1..65535) and extra match-length bytes if the low nibble is 15.
+
+The output is capped: a stream that claims or decodes to more than ``max_output`` bytes
+(default 64 MiB) is rejected with ValueError before that much memory is used.
 """
 
+from __future__ import annotations
+
 MIN_MATCH = 4
+MAX_OUTPUT = 64 << 20
 
 
-def _length(data: bytes, i: int, n: int):
+def _length(data: bytes, i: int, n: int) -> tuple[int, int]:
     while True:
         if i >= len(data):
             raise ValueError("truncated length")
@@ -21,11 +27,13 @@ def _length(data: bytes, i: int, n: int):
             return i, n
 
 
-def decompress(data: bytes) -> bytes:
+def decompress(data: bytes, *, max_output: int = MAX_OUTPUT) -> bytes:
     data = bytes(data)
     if len(data) < 4:
         raise ValueError("missing header")
     size = int.from_bytes(data[:4], "little")
+    if size > max_output:
+        raise ValueError(f"header size {size} exceeds max_output {max_output}")
     out = bytearray()
     i = 4
     end = len(data)
@@ -37,7 +45,9 @@ def decompress(data: bytes) -> bytes:
             i, nlit = _length(data, i, nlit)
         if i + nlit > end:
             raise ValueError("truncated literals")
-        out += data[i:i + nlit]
+        if len(out) + nlit > size:
+            raise ValueError(f"output exceeds header size {size}")
+        out += data[i : i + nlit]
         i += nlit
         if i == end:
             break
@@ -51,16 +61,18 @@ def decompress(data: bytes) -> bytes:
         mlen += MIN_MATCH
         if offset == 0 or offset > len(out):
             raise ValueError("bad offset")
+        if len(out) + mlen > size:
+            raise ValueError(f"output exceeds header size {size}")
         start = len(out) - offset
         if offset >= mlen:
-            out += out[start:start + mlen]
+            out += out[start : start + mlen]
         else:
             # overlapping copy: repeat the last `offset` bytes
             chunk = bytes(out[start:])
             reps, rest = divmod(mlen, offset)
             out += chunk * reps + chunk[:rest]
     if len(out) != size:
-        raise ValueError("size mismatch: header %d, decoded %d" % (size, len(out)))
+        raise ValueError(f"size mismatch: header {size}, decoded {len(out)}")
     return bytes(out)
 
 

@@ -1,10 +1,11 @@
 // LZ77 compressor (LZ4-like sequence format) with a hash-chain match finder.
 //
-// Input file: "size=<bytes> seed=<n>". aiopt_init generates a compressible buffer
-// (text-like word stream with repeated phrases and bursts of random noise);
-// aiopt_run compresses it; aiopt_output returns the compressed bytes.
+// params: 4-byte little-endian nominal input size (aiopt_init reserves scratch for it).
+// input:  the bytes to compress: a text-like word stream with repeated phrases and
+//         bursts of random noise (any length below 2^32 is accepted).
+// output: the compressed stream, in this format:
 //
-// Format: 4-byte little-endian original size, then sequences. Each sequence is
+// 4-byte little-endian original size, then sequences. Each sequence is
 //   token (high nibble: literal count, low nibble: match length - 4),
 //   extra literal-count bytes if the nibble is 15 (255 = continue),
 //   the literals, then (unless this is the final literal-only sequence)
@@ -12,67 +13,46 @@
 #include "aiopt.h"
 
 #include <cstdint>
-#include <cstdlib>
 #include <cstring>
-#include <string>
 #include <vector>
 
 namespace {
 
-uint64_t splitmix64(uint64_t& s) {
-    uint64_t z = (s += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
-uint64_t param(const std::string& text, const char* key, uint64_t def) {
-    size_t p = text.find(key);
-    if (p == std::string::npos) return def;
-    return std::strtoull(text.c_str() + p + std::strlen(key), nullptr, 10);
-}
-
-// Text-like data: words drawn from a skewed vocabulary, sometimes a copy of an
-// earlier phrase, sometimes a short run of random bytes.
-std::vector<uint8_t> generate(size_t size, uint64_t seed) {
-    std::vector<std::string> vocab;
-    for (int i = 0; i < 2000; ++i) {
-        std::string w;
-        int len = 2 + (int)(splitmix64(seed) % 9);
-        for (int j = 0; j < len; ++j) w += (char)('a' + splitmix64(seed) % 26);
-        vocab.push_back(w);
-    }
-    std::vector<uint8_t> out;
-    out.reserve(size + 4096);
-    while (out.size() < size) {
-        uint64_t r = splitmix64(seed) % 100;
-        if (r < 8 && out.size() > 1000) {  // repeat an earlier phrase
-            size_t len = 8 + splitmix64(seed) % 120;
-            size_t back = 1 + splitmix64(seed) % (out.size() < 60000 ? out.size() : 60000);
-            size_t from = out.size() - back;
-            for (size_t i = 0; i < len; ++i) out.push_back(out[from + i]);
-        } else if (r < 10) {  // noise burst
-            size_t len = 4 + splitmix64(seed) % 60;
-            for (size_t i = 0; i < len; ++i) out.push_back((uint8_t)splitmix64(seed));
-        } else {  // a word; skewed towards the start of the vocabulary
-            uint64_t a = splitmix64(seed) % vocab.size();
-            uint64_t b = splitmix64(seed) % (a + 1);
-            const std::string& w = vocab[b];
-            out.insert(out.end(), w.begin(), w.end());
-            uint64_t p = splitmix64(seed) % 16;
-            out.push_back(p == 0 ? '.' : p == 1 ? ',' : p == 2 ? '\n' : ' ');
-        }
-    }
-    out.resize(size);
-    return out;
-}
-
 struct State {
-    std::vector<uint8_t> input;
     std::vector<uint8_t> output;
     std::vector<int32_t> head;
     std::vector<int32_t> prev;
 };
+
+uint32_t read_u32le(const unsigned char* p) {
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+// Compresses src[0, n) into s->output (defined in the evolve block below).
+void compress(State* s, const uint8_t* src, size_t n);
+
+}  // namespace
+
+extern "C" void* aiopt_init(const unsigned char* params, size_t params_len) {
+    State* s = new State;
+    size_t nominal = params_len >= 4 ? read_u32le(params) : 0;
+    s->output.reserve(nominal + nominal / 64 + 64);
+    return s;
+}
+
+extern "C" size_t aiopt_run(void* state, const unsigned char* input, size_t input_len,
+                            unsigned char* out, size_t out_cap) {
+    if (input_len > 0xFFFFFFFFu) return 0;  // the header holds the size in 4 bytes
+    State* s = static_cast<State*>(state);
+    compress(s, input, input_len);
+    const std::vector<uint8_t>& r = s->output;
+    if (r.size() <= out_cap) std::memcpy(out, r.data(), r.size());
+    return r.size();  // more than out_cap: an error the harness reports
+}
+
+extern "C" void aiopt_fini(void* state) { delete static_cast<State*>(state); }
+
+namespace {
 
 // EVOLVE-BLOCK-START
 constexpr int kHashBits = 16;
@@ -112,9 +92,7 @@ void emit(std::vector<uint8_t>& out, const uint8_t* lit, size_t nlit, uint32_t o
     if (ml >= 15) put_length(out, ml - 15);
 }
 
-void compress(State* s) {
-    const uint8_t* src = s->input.data();
-    const size_t n = s->input.size();
+void compress(State* s, const uint8_t* src, const size_t n) {
     std::vector<uint8_t>& out = s->output;
     std::vector<int32_t>& head = s->head;
     std::vector<int32_t>& prev = s->prev;
@@ -163,21 +141,3 @@ void compress(State* s) {
 // EVOLVE-BLOCK-END
 
 }  // namespace
-
-extern "C" void* aiopt_init(const unsigned char* input, size_t len) {
-    std::string text(reinterpret_cast<const char*>(input), len);
-    State* s = new State;
-    s->input = generate(param(text, "size=", 1 << 20), param(text, "seed=", 1));
-    s->output.reserve(s->input.size() + s->input.size() / 64 + 64);
-    return s;
-}
-
-extern "C" void aiopt_run(void* state) { compress(static_cast<State*>(state)); }
-
-extern "C" size_t aiopt_output(void* state, unsigned char* out, size_t cap) {
-    const std::vector<uint8_t>& r = static_cast<State*>(state)->output;
-    if (out && cap) std::memcpy(out, r.data(), r.size() < cap ? r.size() : cap);
-    return r.size();
-}
-
-extern "C" void aiopt_fini(void* state) { delete static_cast<State*>(state); }

@@ -2,19 +2,19 @@
 //
 // n particles live in one array of Particle records (the record also carries the
 // bookkeeping a simulation/editor keeps per particle: label, material, colour, tick
-// stamps, a trail for rendering). Particles are tied to random other particles by
-// springs. One run restores the initial scene, advances it `steps` time steps with
+// stamps, a trail for rendering). Particles are tied to other particles by springs. One
+// run loads the scene from the input (n records), advances it `steps` time steps with
 // symplectic Euler (spring + damping + gravity + floor), and reports the energies and a
 // sample of the final positions. Output: little-endian float64 array
 //   [kinetic, potential, x0, y0, z0, x8, y8, z8, ...]  (every 8th particle).
 #include "aiopt.h"
 
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <string>
 #include <vector>
 
 namespace {
@@ -43,25 +43,25 @@ struct Particle {
 };
 
 struct Sim {
-    int n = 20000, steps = 4;
-    uint64_t seed = 1;
-    double dt = 1e-3, stiffness = 40.0, damping = 0.8, gravity = -9.81;
-    std::vector<Particle> initial;  // the scene as loaded
+    int n = 0, steps = 0;
+    double dt = 0.0, stiffness = 0.0, damping = 0.0, gravity = 0.0;
     std::vector<Particle> parts;    // the scene being simulated
+    std::vector<Particle> staging;  // an aligned copy of the input, if it is misaligned
     std::vector<double> result;
 };
+// One input record is one Particle, byte for byte (little-endian, 568 bytes).
+static_assert(sizeof(Particle) == 568, "a Particle is one 568-byte input record");
 
-uint64_t splitmix64(uint64_t& s) {
-    uint64_t z = (s += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
+// Little-endian readers for the params.
+uint32_t read_u32(const unsigned char* p) {
+    uint32_t v;
+    std::memcpy(&v, p, sizeof v);
+    return v;
 }
-double unit(uint64_t& s) { return (double)(splitmix64(s) >> 11) * (1.0 / 9007199254740992.0); }
-
-long long find_int(const std::string& t, const char* key, long long dflt) {
-    size_t p = t.find(std::string(key) + "=");
-    return p == std::string::npos ? dflt : std::strtoll(t.c_str() + p + std::strlen(key) + 1, nullptr, 10);
+double read_f64(const unsigned char* p) {
+    double v;
+    std::memcpy(&v, p, sizeof v);
+    return v;
 }
 
 // EVOLVE-BLOCK-START
@@ -118,8 +118,8 @@ void measure(Sim& s) {
         for (int k = 0; k < 3; k++) s.result.push_back(s.parts[i].pos[k]);
 }
 
-void simulate(Sim& s) {
-    s.parts = s.initial;  // every run starts from the loaded scene
+void simulate(Sim& s, const Particle* scene) {
+    s.parts.assign(scene, scene + s.n);  // every run starts from the loaded scene
     for (int step = 0; step < s.steps; step++) {
         compute_forces(s);
         integrate(s);
@@ -130,51 +130,43 @@ void simulate(Sim& s) {
 
 }  // namespace
 
-extern "C" void* aiopt_init(const unsigned char* input, size_t len) {
+extern "C" void* aiopt_init(const unsigned char* params, size_t len) {
+    if (len != 40) return nullptr;
+    const uint32_t n = read_u32(params), steps = read_u32(params + 4);
+    if (n == 0 || n > (1u << 22) || steps > (1u << 20)) return nullptr;
     Sim* s = new Sim();
-    std::string text((const char*)input, len);
-    s->n = (int)find_int(text, "n", s->n);
-    s->steps = (int)find_int(text, "steps", s->steps);
-    s->seed = (uint64_t)find_int(text, "seed", (long long)s->seed);
-    uint64_t r = s->seed;
-    const char* materials[4] = {"rubber", "steel", "foam", "gel"};
-    s->initial.assign(s->n, Particle());
-    for (int i = 0; i < s->n; i++) {
-        Particle& p = s->initial[i];
-        std::memset(&p, 0, sizeof(Particle));
-        p.id = splitmix64(r);
-        std::snprintf(p.name, sizeof p.name, "p%06d", i);
-        std::snprintf(p.material, sizeof p.material, "%s", materials[p.id % 4]);
-        for (int k = 0; k < 3; k++) p.pos[k] = unit(r);
-        p.pos[2] += 0.05;
-        for (int k = 0; k < 3; k++) p.vel[k] = 0.2 * (unit(r) - 0.5);
-        p.mass = 0.5 + unit(r);
-        p.radius = 0.01 + 0.01 * unit(r);
-        for (int k = 0; k < 4; k++) p.color[k] = (float)((p.id >> (8 * k)) & 255) / 255.0f;
-        p.group = (int)(p.id % 97);
-        for (int t = 0; t < 8; t++)
-            for (int k = 0; k < 3; k++) p.trail[t][k] = p.pos[k];
-    }
-    // springs: random pairs, recorded at both ends while both have room
-    for (long long a = 0; a < (long long)s->n * MAX_BONDS / 2; a++) {
-        int i = (int)(splitmix64(r) % (uint64_t)s->n), j = (int)(splitmix64(r) % (uint64_t)s->n);
-        Particle& p = s->initial[i];
-        Particle& q = s->initial[j];
-        if (i == j || p.nbonds == MAX_BONDS || q.nbonds == MAX_BONDS) continue;
-        double dx = q.pos[0] - p.pos[0], dy = q.pos[1] - p.pos[1], dz = q.pos[2] - p.pos[2];
-        double rest = std::sqrt(dx * dx + dy * dy + dz * dz) * (0.9 + 0.2 * unit(r));
-        p.bond[p.nbonds] = j; p.rest[p.nbonds++] = rest;
-        q.bond[q.nbonds] = i; q.rest[q.nbonds++] = rest;
-    }
+    s->n = (int)n;
+    s->steps = (int)steps;
+    s->dt = read_f64(params + 8);
+    s->stiffness = read_f64(params + 16);
+    s->damping = read_f64(params + 24);
+    s->gravity = read_f64(params + 32);
     return s;
 }
 
-extern "C" void aiopt_run(void* state) { simulate(*(Sim*)state); }
-
-extern "C" size_t aiopt_output(void* state, unsigned char* out, size_t cap) {
+extern "C" size_t aiopt_run(void* state, const unsigned char* input, size_t input_len,
+                            unsigned char* out, size_t out_cap) {
     Sim* s = (Sim*)state;
+    if (!s || input_len != (size_t)s->n * sizeof(Particle)) return 0;
+    // reject malformed records: a bond count or a bond index out of range
+    for (int i = 0; i < s->n; i++) {
+        const unsigned char* r = input + (size_t)i * sizeof(Particle);
+        int nb, bond[MAX_BONDS];
+        std::memcpy(&nb, r + offsetof(Particle, nbonds), sizeof nb);
+        if (nb < 0 || nb > MAX_BONDS) return 0;
+        std::memcpy(bond, r + offsetof(Particle, bond), sizeof bond);
+        for (int b = 0; b < nb; b++)
+            if (bond[b] < 0 || bond[b] >= s->n) return 0;
+    }
+    const Particle* scene = (const Particle*)input;
+    if ((uintptr_t)input % alignof(Particle) != 0) {  // not expected; copied to be safe
+        s->staging.resize(s->n);
+        std::memcpy(s->staging.data(), input, input_len);
+        scene = s->staging.data();
+    }
+    simulate(*s, scene);
     size_t need = s->result.size() * sizeof(double);
-    if (out && cap > 0) std::memcpy(out, s->result.data(), need < cap ? need : cap);
+    if (need <= out_cap) std::memcpy(out, s->result.data(), need);
     return need;
 }
 

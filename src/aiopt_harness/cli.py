@@ -131,13 +131,14 @@ def build_parser() -> argparse.ArgumentParser:
     compare_parser.add_argument("baseline", help="baseline C++ source file")
     compare_parser.add_argument("candidate", help="candidate C++ source file")
     compare_parser.add_argument(
-        "--budget", type=float, default=3.0, help="most seconds of timing (default 3)"
+        "--budget", type=float, default=2.0, help="seconds of timing (default 2)"
     )
     compare_parser.add_argument(
         "--precision",
         type=float,
-        default=0.01,
-        help="stop once the interval's relative half-width is this small (default 0.01)",
+        default=0.0,
+        help="stop once the interval's relative half-width is this small (default 0: off; "
+        "stopping on precision lowers the interval's coverage)",
     )
     compare_parser.add_argument("--seed", type=int, default=None, help="seed of the round order")
     _common(compare_parser)

@@ -11,9 +11,11 @@
 #include <new>
 #include <string>
 #include <typeinfo>
+#include <utility>
 #include <vector>
 
 #include "call_timer.h"
+#include "counter_injection.h"
 #include "crash_note.h"
 #include "perf_counters.h"
 #include "shared_library.h"
@@ -60,55 +62,61 @@ struct PyProgram {
   std::shared_ptr<SharedLibrary> library;
 };
 
+std::vector<unsigned char> to_vector(const py::bytes& data) {
+  char* buffer = nullptr;
+  py::ssize_t length = 0;
+  if (PyBytes_AsStringAndSize(data.ptr(), &buffer, &length) != 0) throw py::error_already_set();
+  return std::vector<unsigned char>(buffer, buffer + length);
+}
+
 struct PyState {
-  PyState(const PyProgram& program, const py::bytes& input) : library(program.library) {
-    std::string data = input;
-    std::vector<unsigned char> bytes(data.begin(), data.end());
-    state = guarded("aiopt_init", [&] { return std::make_unique<CandidateState>(*library, bytes); });
+  PyState(const PyProgram& program, const py::bytes& params) : library(program.library) {
+    std::vector<unsigned char> bytes = to_vector(params);
+    state = guarded("aiopt_init",
+                    [&] { return std::make_unique<CandidateState>(*library, std::move(bytes)); });
+  }
+  CandidateState& open_state() {
+    if (!state) throw std::invalid_argument("the state is closed");
+    return *state;
   }
   std::shared_ptr<SharedLibrary> library;  // the code must outlive the state
   std::unique_ptr<CandidateState> state;
 };
 
-PerfOpenFn open_fn_with_injected_errors(const std::map<std::string, int>& inject) {
-  PerfOpenFn real = system_perf_open();
-  if (inject.empty()) return real;
-  return [real, inject](perf_event_attr* attr, pid_t pid, int cpu, int group, unsigned long f) {
-    for (const EventSpec& event : known_events()) {
-      if (event.type == attr->type && event.config == attr->config) {
-        auto found = inject.find(event.name);
-        if (found != inject.end()) return -found->second;
-      }
-    }
-    return real(attr, pid, cpu, group, f);
-  };
+void check_output_length(size_t n, size_t out_cap) {
+  if (n > out_cap) throw CandidateThrew{output_overflow_message(n, out_cap), false};
+}
+
+// One untimed aiopt_run on a private copy of the input (a candidate cannot write into the
+// caller's bytes object); returns out[:n].
+py::bytes py_run(PyState& s, const py::bytes& input, size_t out_cap) {
+  CandidateState& state = s.open_state();
+  const std::vector<unsigned char> in = to_vector(input);
+  std::vector<unsigned char> out(out_cap);
+  size_t n = 0;
+  {
+    py::gil_scoped_release release;
+    n = guarded("aiopt_run", [&] { return state.run(in.data(), in.size(), out.data(), out_cap); });
+  }
+  check_output_length(n, out_cap);
+  return py::bytes(reinterpret_cast<const char*>(out.data()), n);
 }
 
 struct PyCounters {
-  PyCounters(const std::vector<std::vector<std::string>>& groups,
-             const std::map<std::string, int>& inject)
-      : set(groups, open_fn_with_injected_errors(inject)) {
-    for (const auto& entry : inject) {
-      if (!find_event(entry.first)) throw std::invalid_argument("unknown perf event: " + entry.first);
-    }
-    injected = inject;
-  }
+  PyCounters(const std::vector<std::vector<std::string>>& groups, const InjectedErrors& inject)
+      : set(groups, open_fn_with_injected_errors(inject)), injected(inject) {}
   CounterSet set;
-  std::map<std::string, int> injected;
+  InjectedErrors injected;
 };
 
 py::list counter_statuses(const PyCounters& counters) {
   py::list list;
-  for (const CounterStatus& status : counters.set.statuses()) {
+  for (const CounterStatus& status : mark_injected(counters.set.statuses(), counters.injected)) {
     py::dict entry;
     entry["name"] = status.name;
     entry["available"] = status.available;
     entry["user_space_only"] = status.user_space_only;
-    std::string reason = status.reason;
-    if (!reason.empty() && counters.injected.count(status.name) != 0) {
-      reason += " [injected failure]";
-    }
-    entry["reason"] = reason;
+    entry["reason"] = status.reason;
     list.append(entry);
   }
   return list;
@@ -121,29 +129,55 @@ py::array_t<T> to_array(const std::vector<T>& values) {
   return array;
 }
 
-py::dict py_time_calls(const std::vector<PyState*>& states, const std::vector<int>& order,
-                       const PyCounters* counters) {
-  check_call_order(order, states.size());
+// Call i: states[order[i][0]] on inputs[order[i][1]], each input copied into a fresh
+// buffer before its call (as the worker does).
+py::dict py_time_calls(const std::vector<PyState*>& states, const std::vector<py::bytes>& inputs,
+                       const std::vector<std::pair<int, int>>& order, size_t out_cap,
+                       PyCounters* counters) {
   std::vector<CandidateState*> raw;
-  for (PyState* state : states) {
-    if (!state->state) throw std::invalid_argument("time_calls got a closed state");
-    raw.push_back(state->state.get());
+  for (PyState* state : states) raw.push_back(&state->open_state());
+  std::vector<std::pair<const char*, size_t>> data;
+  for (const py::bytes& input : inputs) {
+    char* buffer = nullptr;
+    py::ssize_t length = 0;
+    if (PyBytes_AsStringAndSize(input.ptr(), &buffer, &length) != 0) throw py::error_already_set();
+    data.emplace_back(buffer, static_cast<size_t>(length));
   }
-  TimedCalls calls;
+  for (const auto& call : order) {
+    if (call.first < 0 || static_cast<size_t>(call.first) >= raw.size() || call.second < 0 ||
+        static_cast<size_t>(call.second) >= data.size()) {
+      throw std::out_of_range("call order names a state or input that does not exist");
+    }
+  }
+  CounterSet* set = counters != nullptr ? &counters->set : nullptr;
+  const size_t counter_count = set != nullptr ? set->counter_count() : 0;
+  std::vector<int64_t> wall_ns(order.size());
+  std::vector<int64_t> cpu_ns(order.size());
+  std::vector<int64_t> out_len(order.size());
+  std::vector<double> values(order.size() * counter_count);
+  std::vector<unsigned char> out(out_cap);
   {
     py::gil_scoped_release release;
-    calls = guarded("aiopt_run", [&] {
-      return time_calls(raw, order, counters != nullptr ? &counters->set : nullptr);
-    });
+    for (size_t i = 0; i < order.size(); ++i) {
+      const auto& source = data[static_cast<size_t>(order[i].second)];
+      const std::vector<unsigned char> in(source.first, source.first + source.second);
+      const CallTiming timing = guarded("aiopt_run", [&] {
+        return timed_call(*raw[static_cast<size_t>(order[i].first)], in.data(), in.size(),
+                          out.data(), out_cap, set, values.data() + i * counter_count);
+      });
+      check_output_length(timing.n, out_cap);
+      wall_ns[i] = timing.wall_ns;
+      cpu_ns[i] = timing.cpu_ns;
+      out_len[i] = static_cast<int64_t>(timing.n);
+    }
   }
   py::dict result;
-  result["wall_ns"] = to_array(calls.wall_ns);
-  result["cpu_ns"] = to_array(calls.cpu_ns);
+  result["wall_ns"] = to_array(wall_ns);
+  result["cpu_ns"] = to_array(cpu_ns);
+  result["out_len"] = to_array(out_len);
   py::array_t<double> matrix({static_cast<py::ssize_t>(order.size()),
-                              static_cast<py::ssize_t>(calls.counter_count)});
-  if (!calls.counters.empty()) {
-    std::memcpy(matrix.mutable_data(), calls.counters.data(), calls.counters.size() * sizeof(double));
-  }
+                              static_cast<py::ssize_t>(counter_count)});
+  if (!values.empty()) std::memcpy(matrix.mutable_data(), values.data(), values.size() * sizeof(double));
   result["counters"] = matrix;
   return result;
 }
@@ -189,21 +223,19 @@ PYBIND11_MODULE(_core, m) {
       .def(py::init<const std::string&>(), py::arg("path"))
       .def_property_readonly("path", [](const PyProgram& p) { return p.library->path(); });
 
-  py::class_<PyState>(m, "State", "aiopt_init on construction; aiopt_fini on close()")
-      .def(py::init<const PyProgram&, const py::bytes&>(), py::arg("program"), py::arg("input"))
-      .def("run", [](PyState& s) {
-        py::gil_scoped_release release;
-        guarded("aiopt_run", [&] { s.state->run(); });
-      })
-      .def("output", [](PyState& s) {
-        std::vector<unsigned char> out = guarded("aiopt_output", [&] { return s.state->output(); });
-        return py::bytes(reinterpret_cast<const char*>(out.data()), out.size());
-      })
-      .def("close", [](PyState& s) { guarded("aiopt_fini", [&] { s.state.reset(); }); });
+  py::class_<PyState>(m, "State", "aiopt_init(params) on construction; aiopt_fini on close()")
+      .def(py::init<const PyProgram&, const py::bytes&>(), py::arg("program"), py::arg("params"))
+      .def("run", &py_run, py::arg("input"), py::arg("out_cap"),
+           "aiopt_run on input (GIL released); returns out[:n]")
+      .def("close", [](PyState& s) {
+        if (!s.state) return;
+        std::unique_ptr<CandidateState> state = std::move(s.state);
+        guarded("aiopt_fini", [&] { state->fini(); });
+      });
 
   py::class_<PyCounters>(m, "Counters", "perf_event counter groups of the calling thread")
-      .def(py::init<const std::vector<std::vector<std::string>>&, const std::map<std::string, int>&>(),
-           py::arg("groups"), py::arg("inject_errno") = std::map<std::string, int>{})
+      .def(py::init<const std::vector<std::vector<std::string>>&, const InjectedErrors&>(),
+           py::arg("groups"), py::arg("inject_errno") = InjectedErrors{})
       .def("statuses", &counter_statuses)
       .def("names", [](const PyCounters& c) {
         std::vector<std::string> names;
@@ -211,9 +243,10 @@ PYBIND11_MODULE(_core, m) {
         return names;
       });
 
-  m.def("time_calls", &py_time_calls, py::arg("states"), py::arg("order"),
-        py::arg("counters") = nullptr,
-        "Call states[order[i]].run() for each i; returns wall_ns, cpu_ns, counters arrays");
+  m.def("time_calls", &py_time_calls, py::arg("states"), py::arg("inputs"), py::arg("order"),
+        py::arg("out_cap"), py::arg("counters") = nullptr,
+        "Timed aiopt_run of states[s] on inputs[k] for each (s, k) in order; returns wall_ns, "
+        "cpu_ns, out_len arrays and a calls x counters matrix");
   m.def("default_event_groups", &default_event_groups);
   m.def("known_events", [] {
     std::vector<std::string> names;

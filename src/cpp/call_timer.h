@@ -1,37 +1,30 @@
-// The timed loop: calls aiopt_run of one or more candidate states in a given order and
-// records wall time, thread CPU time and counter deltas of every call.
+// One timed call of aiopt_run: a counter window around two clock readings around the call.
+// Also the pinning helpers of the measuring thread.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
-#include <stdexcept>
 #include <string>
-#include <vector>
 
 #include "perf_counters.h"
 #include "shared_library.h"
 
 namespace aiopt {
 
-// A perf counter read failed: the harness's problem, not the candidate's.
-class CounterReadError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
+struct CallTiming {
+  int64_t wall_ns = 0;  // CLOCK_MONOTONIC
+  int64_t cpu_ns = 0;   // CLOCK_THREAD_CPUTIME_ID of the calling thread
+  size_t n = 0;         // what aiopt_run returned (may exceed out_cap: the caller checks)
 };
 
-// Throws std::out_of_range unless every index in order names one of count states.
-void check_call_order(const std::vector<int>& order, size_t count);
-
-struct TimedCalls {
-  std::vector<int64_t> wall_ns;
-  std::vector<int64_t> cpu_ns;
-  std::vector<double> counters;  // calls x counter_count, row-major; NaN = not scheduled
-  size_t counter_count = 0;
-};
-
-// Calls states[order[i]]->run() for every i. counters may be null.
-// Throws whatever the candidate throws; CounterReadError when a counter read fails.
-TimedCalls time_calls(const std::vector<CandidateState*>& states, const std::vector<int>& order,
-                      const CounterSet* counters);
+// counters->start(); thread CPU clock; wall clock; n = aiopt_run(...); wall clock; thread
+// CPU clock; counters->stop_and_read(counter_values). The wall interval holds only the
+// call and two vDSO clock reads. counters may be null (counter_values is then unused).
+// Throws whatever the candidate throws (the counter window closed first) and
+// CounterReadError when a counter ioctl or read fails.
+CallTiming timed_call(CandidateState& state, const unsigned char* input, size_t input_len,
+                      unsigned char* out, size_t out_cap, CounterSet* counters,
+                      double* counter_values);
 
 // Pins the calling thread to one CPU. Returns an empty string or the error.
 std::string pin_current_thread(int cpu);

@@ -176,12 +176,19 @@ CounterGroup::CounterGroup(const std::vector<EventSpec>& events, const PerfOpenF
     members_.push_back(Member{statuses_.size(), id, std::move(owned)});
     statuses_.push_back(status);
   }
-  if (!members_.empty()) {
-    const int leader = members_.front().fd.get();
-    ioctl(leader, PERF_EVENT_IOC_RESET, PERF_IOC_FLAG_GROUP);
-    ioctl(leader, PERF_EVENT_IOC_ENABLE, PERF_IOC_FLAG_GROUP);
-  }
   buffer_.resize(3 + 2 * members_.size());
+}
+
+bool CounterGroup::reset_and_enable() const {
+  if (members_.empty()) return true;
+  const int leader = members_.front().fd.get();
+  return ioctl(leader, PERF_EVENT_IOC_RESET, PERF_IOC_FLAG_GROUP) == 0 &&
+         ioctl(leader, PERF_EVENT_IOC_ENABLE, PERF_IOC_FLAG_GROUP) == 0;
+}
+
+bool CounterGroup::disable() const {
+  if (members_.empty()) return true;
+  return ioctl(members_.front().fd.get(), PERF_EVENT_IOC_DISABLE, PERF_IOC_FLAG_GROUP) == 0;
 }
 
 bool CounterGroup::read(std::vector<uint64_t>& out) const {
@@ -238,35 +245,61 @@ size_t CounterSet::counter_count() const {
   return count;
 }
 
-size_t CounterSet::snapshot_words() const {
-  size_t words = 0;
-  for (const CounterGroup& group : groups_) words += group.words_per_read();
-  return words;
-}
-
-bool CounterSet::snapshot(std::vector<uint64_t>& snapshot) const {
-  snapshot.clear();
+bool CounterSet::read_all(std::vector<uint64_t>& words) const {
+  words.clear();
   bool ok = true;
-  for (const CounterGroup& group : groups_) ok = group.read(snapshot) && ok;
+  for (const CounterGroup& group : groups_) ok = group.read(words) && ok;
   return ok;
 }
 
-void CounterSet::deltas(const std::vector<uint64_t>& before, const std::vector<uint64_t>& after,
-                        double* out) const {
+bool CounterSet::disable_all() const {
+  bool ok = true;
+  for (const CounterGroup& group : groups_) ok = group.disable() && ok;
+  return ok;
+}
+
+bool CounterSet::start() {
+  if (!synced_) {
+    // Disabled since construction or since stop(): their times stand still now.
+    synced_ = read_all(last_);
+    if (!synced_) return false;
+  }
+  for (const CounterGroup& group : groups_) {
+    if (!group.reset_and_enable()) {
+      stop();
+      return false;
+    }
+  }
+  return true;
+}
+
+bool CounterSet::stop_and_read(double* out) {
+  if (!disable_all() || !read_all(now_)) {
+    synced_ = false;
+    return false;
+  }
   size_t word = 0;
   size_t counter = 0;
   for (const CounterGroup& group : groups_) {
     const std::vector<CounterStatus>& statuses = group.statuses();
     for (size_t i = 0; i < statuses.size(); ++i) {
-      std::optional<double> delta;
+      std::optional<double> value;
       if (statuses[i].available) {
-        delta = scaled_delta(before[word + 2 + i], after[word + 2 + i], before[word],
-                             after[word], before[word + 1], after[word + 1]);
+        // The count was reset when the window opened; the times were not.
+        value = scaled_delta(0, now_[word + 2 + i], last_[word], now_[word], last_[word + 1],
+                             now_[word + 1]);
       }
-      out[counter++] = delta ? *delta : std::nan("");
+      out[counter++] = value ? *value : std::nan("");
     }
     word += group.words_per_read();
   }
+  last_.swap(now_);
+  return true;
+}
+
+void CounterSet::stop() {
+  disable_all();
+  synced_ = false;
 }
 
 }  // namespace aiopt

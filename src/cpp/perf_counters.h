@@ -1,5 +1,6 @@
 // perf_event counters for the measuring thread: groups opened with perf_event_open,
-// read with one read() per group, deltas scaled for multiplexing. Nothing else.
+// counting only inside explicit windows (reset+enable ... disable+read, one read() per
+// group), values scaled for multiplexing. Nothing else.
 #pragma once
 
 #include <linux/perf_event.h>
@@ -8,12 +9,19 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "file_descriptor.h"
 
 namespace aiopt {
+
+// A perf counter ioctl or read failed: the harness's problem, not the candidate's.
+class CounterReadError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
 
 // One countable event, by the name the harness reports it under.
 struct EventSpec {
@@ -48,13 +56,18 @@ std::optional<double> scaled_delta(uint64_t value_before, uint64_t value_after,
                                    uint64_t enabled_before, uint64_t enabled_after,
                                    uint64_t running_before, uint64_t running_after);
 
-// One group of counters; the first event that opens becomes the leader.
+// One group of counters; the first event that opens becomes the leader. Opened disabled.
 class CounterGroup {
  public:
   CounterGroup(const std::vector<EventSpec>& events, const PerfOpenFn& open_fn);
 
   const std::vector<CounterStatus>& statuses() const { return statuses_; }
   size_t open_count() const { return members_.size(); }
+
+  // PERF_EVENT_IOC_RESET then PERF_EVENT_IOC_ENABLE on the whole group (two ioctls).
+  bool reset_and_enable() const;
+  // PERF_EVENT_IOC_DISABLE on the whole group.
+  bool disable() const;
 
   // Reads the group (one read()): time_enabled, time_running, then one value per status
   // entry (0 for unavailable ones) appended to out. Returns false on a failed read.
@@ -72,22 +85,34 @@ class CounterGroup {
   mutable std::vector<uint64_t> buffer_;
 };
 
-// All groups of one measurement, enabled on construction.
+// All groups of one measurement. They count only inside a window:
+//   start()          resets and enables every group;
+//   stop_and_read()  disables every group, then reads each one and gives every counter's
+//                    multiplex-scaled count for the window (NaN when the counter is
+//                    unavailable or was not scheduled at all during the window);
+//   stop()           ends a window without reading it (after a failure in between).
+// Nothing counts between windows, so a window's time_enabled/time_running are the
+// difference to the reading that ended the previous window.
 class CounterSet {
  public:
   CounterSet(const std::vector<std::vector<std::string>>& groups, const PerfOpenFn& open_fn);
 
   std::vector<CounterStatus> statuses() const;
   size_t counter_count() const;
-  size_t snapshot_words() const;
-  // Reads every group into snapshot (snapshot_words() entries).
-  bool snapshot(std::vector<uint64_t>& snapshot) const;
-  // Scaled per-counter deltas between two snapshots; NaN where not scheduled.
-  void deltas(const std::vector<uint64_t>& before, const std::vector<uint64_t>& after,
-              double* out) const;
+
+  bool start();
+  // Writes counter_count() values to out.
+  bool stop_and_read(double* out);
+  void stop();
 
  private:
+  bool disable_all() const;
+  bool read_all(std::vector<uint64_t>& words) const;
+
   std::vector<CounterGroup> groups_;
+  std::vector<uint64_t> last_;  // the reading that ended the previous window
+  std::vector<uint64_t> now_;
+  bool synced_ = false;         // last_ holds the current times of every group
 };
 
 // A human-readable reason for a failed perf_event_open.

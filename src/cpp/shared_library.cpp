@@ -3,6 +3,7 @@
 #include <dlfcn.h>
 
 #include <string>
+#include <utility>
 
 namespace aiopt {
 
@@ -15,7 +16,6 @@ SharedLibrary::SharedLibrary(const std::string& path) : path_(path) {
   try {
     abi_.init = reinterpret_cast<decltype(abi_.init)>(symbol("aiopt_init"));
     abi_.run = reinterpret_cast<decltype(abi_.run)>(symbol("aiopt_run"));
-    abi_.output = reinterpret_cast<decltype(abi_.output)>(symbol("aiopt_output"));
     abi_.fini = reinterpret_cast<decltype(abi_.fini)>(symbol("aiopt_fini"));
   } catch (...) {
     dlclose(handle_);
@@ -34,33 +34,27 @@ void* SharedLibrary::symbol(const char* name) const {
   return address;
 }
 
-CandidateState::CandidateState(const SharedLibrary& library,
-                               const std::vector<unsigned char>& input)
-    : abi_(library.abi()), input_(input) {
-  state_ = abi_.init(input_.data(), input_.size());
+CandidateState::CandidateState(const SharedLibrary& library, std::vector<unsigned char> params)
+    : abi_(library.abi()), params_(std::move(params)) {
+  state_ = abi_.init(params_.data(), params_.size());
 }
 
-CandidateState::~CandidateState() { abi_.fini(state_); }
-
-std::vector<unsigned char> CandidateState::output() const {
-  constexpr size_t kMaxOutput = size_t{256} << 20;
-  std::vector<unsigned char> out(1 << 16);
-  // The candidate says how much it needs; ask again with that much (twice at most, then
-  // trust nothing it says and cut).
-  for (int attempt = 0; attempt < 3; ++attempt) {
-    const size_t needed = abi_.output(state_, out.data(), out.size());
-    if (needed <= out.size()) {
-      out.resize(needed);
-      return out;
-    }
-    if (attempt == 2) break;
-    if (needed > kMaxOutput) {
-      throw std::length_error("aiopt_output asks for " + std::to_string(needed) +
-                              " bytes, more than the 256 MiB limit");
-    }
-    out.resize(needed);
+CandidateState::~CandidateState() {
+  try {
+    fini();
+  } catch (...) {  // NOLINT(bugprone-empty-catch): a destructor must not throw
   }
-  throw std::runtime_error("aiopt_output keeps asking for a larger buffer");
+}
+
+void CandidateState::fini() {
+  if (finished_) return;
+  finished_ = true;
+  abi_.fini(state_);
+}
+
+std::string output_overflow_message(size_t n, size_t out_cap) {
+  return "aiopt_run returned " + std::to_string(n) + " bytes, more than out_cap " +
+         std::to_string(out_cap);
 }
 
 }  // namespace aiopt

@@ -1,4 +1,5 @@
-// A candidate's shared object: dlopen(RTLD_NOW | RTLD_LOCAL) and its four ABI functions.
+// A candidate's shared object: dlopen(RTLD_NOW | RTLD_LOCAL) and its three ABI functions
+// (src/aiopt_harness/include/aiopt.h).
 #pragma once
 
 #include <cstddef>
@@ -26,10 +27,10 @@ class AbiError : public std::runtime_error {
 };
 
 struct CandidateAbi {
-  void* (*init)(const unsigned char*, size_t) = nullptr;
-  void (*run)(void*) = nullptr;
-  size_t (*output)(void*, unsigned char*, size_t) = nullptr;
-  void (*fini)(void*) = nullptr;
+  void* (*init)(const unsigned char* params, size_t params_len) = nullptr;
+  size_t (*run)(void* state, const unsigned char* input, size_t input_len, unsigned char* out,
+                size_t out_cap) = nullptr;
+  void (*fini)(void* state) = nullptr;
 };
 
 class SharedLibrary {
@@ -50,22 +51,34 @@ class SharedLibrary {
   CandidateAbi abi_;
 };
 
-// One initialized candidate state on one input: aiopt_init on construction, aiopt_fini on
-// destruction. Candidate exceptions propagate to the caller.
+// One initialized candidate state: aiopt_init(params) on construction, aiopt_fini by
+// fini() or, if that was never called, on destruction. The library must outlive it.
+// Candidate exceptions propagate to the caller (from the destructor they are swallowed:
+// call fini() to see them).
 class CandidateState {
  public:
-  CandidateState(const SharedLibrary& library, const std::vector<unsigned char>& input);
+  CandidateState(const SharedLibrary& library, std::vector<unsigned char> params);
   ~CandidateState();
   CandidateState(const CandidateState&) = delete;
   CandidateState& operator=(const CandidateState&) = delete;
 
-  void run() { abi_.run(state_); }
-  std::vector<unsigned char> output() const;
+  // aiopt_run: returns the byte count the candidate reports (may exceed cap: the
+  // caller's error to raise).
+  size_t run(const unsigned char* input, size_t input_len, unsigned char* out, size_t cap) {
+    return abi_.run(state_, input, input_len, out, cap);
+  }
+  // aiopt_fini, at most once.
+  void fini();
 
  private:
   CandidateAbi abi_;
-  std::vector<unsigned char> input_;  // kept alive: a candidate may keep pointers into it
-  void* state_ = nullptr;
+  std::vector<unsigned char> params_;  // kept alive: a candidate may keep pointers into it
+  void* state_ = nullptr;              // whatever aiopt_init returned, null included
+  bool finished_ = false;
 };
+
+// The error for aiopt_run returning n > out_cap:
+// "aiopt_run returned N bytes, more than out_cap M".
+std::string output_overflow_message(size_t n, size_t out_cap);
 
 }  // namespace aiopt

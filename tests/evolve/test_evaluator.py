@@ -86,7 +86,8 @@ def test_output_metric_task_scores_its_metric(tmp_path: Path) -> None:
         "cache_policy", str(better), state_dir=str(tmp_path), budget=0.3, profile=False
     )
     assert result.metrics["status"] == "ok"
-    assert result.metrics["hit_rate"] == pytest.approx(0.43399, abs=1e-5)
+    # fresh traces every call: the known-better policy stays near its 0.434 (LRU: 0.371)
+    assert result.metrics["hit_rate"] == pytest.approx(0.434, abs=0.005)
     assert result.metrics["combined_score"] == result.metrics["hit_rate"]
     broken = VARIANTS / "cache_policy" / "broken.cpp"
     failed = evaluate_for_task("cache_policy", str(broken), state_dir=str(tmp_path), profile=False)

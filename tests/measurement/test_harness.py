@@ -1,4 +1,4 @@
-"""measure() and compare() end to end on the tiny task (real compiler, real sandbox)."""
+"""measure() and compare() end to end on the tiny task (real compiler, real workers)."""
 
 from __future__ import annotations
 
@@ -60,6 +60,7 @@ def test_compare_gives_an_interval_around_the_estimate(tiny_task: Path) -> None:
     assert result.ci_low <= result.speedup <= result.ci_high
     assert result.confidence >= 0.95
     assert result.rounds >= 6
+    assert "copy pairs" in result.message
     variants = result.samples["variant"]
     assert (variants == 0).sum() == (variants == 1).sum()
     data = result.to_dict()
@@ -92,8 +93,8 @@ def test_the_initial_program_is_its_own_reference(tiny_task: Path) -> None:
 
 
 def test_the_budget_stops_compare_before_min_rounds(tiny_task: Path) -> None:
-    """A spent budget ends the run at the sign test's minimum, not at min_rounds: slow
-    candidates must not run into the timeout."""
+    """A spent budget ends the run at the minimum rounds per copy pair, not at
+    min_rounds: slow candidates must not run into the timeout."""
     result = compare(
         tiny_task / "initial.cpp",
         tiny_task / "initial.cpp",
@@ -105,3 +106,46 @@ def test_the_budget_stops_compare_before_min_rounds(tiny_task: Path) -> None:
     assert result.ok, result.message
     assert result.stopped_by == "budget"
     assert 6 <= result.rounds < 1000
+
+
+def test_every_call_gets_a_fresh_input_and_copies_differ_in_layout(
+    tiny_task: Path, tmp_path: Path
+) -> None:
+    from aiopt_harness.build.compiler import compile_candidate
+    from aiopt_harness.measurement.session import Plan, Program, SessionResult, run_session
+    from aiopt_harness.sandbox.worker_client import Limits
+    from aiopt_harness.tasks.task import load_task
+
+    task = load_task(tiny_task)
+    compiled = compile_candidate(task.initial, task.cxxflags)
+    assert compiled.object_file is not None
+    program = Program(compiled.object_file, reference=True)
+    plan = Plan(budget=0.0, copies=4, min_rounds=3, max_rounds=3)
+    result = run_session(
+        [program, program], task, reference=compiled.object_file, cpu=0, limits=Limits(),
+        plan=plan, scratch=tmp_path, seed=5,
+    )  # fmt: skip
+    assert isinstance(result, SessionResult), result
+    pads = [pad for copies in result.layout_pads for pad in copies]
+    assert len(set(pads)) > 1  # placement differs between copies
+    assert result.checked_calls >= 2 * 4 * 3 * 2
+    assert result.distinct_inputs * 2 == result.checked_calls  # no input seen twice
+
+
+def test_a_task_whose_output_ignores_the_seed_is_rejected(tmp_path: Path) -> None:
+    """A constant answer would pass its check: such a task cannot time anything."""
+    (tmp_path / "initial.cpp").write_text(
+        '#include "aiopt.h"\n#include <cstring>\n'
+        'extern "C" void* aiopt_init(const unsigned char*, size_t) { return nullptr; }\n'
+        'extern "C" size_t aiopt_run(void*, const unsigned char*, size_t, unsigned char* out,'
+        " size_t) { std::memset(out, 7, 8); return 8; }\n"
+        'extern "C" void aiopt_fini(void*) {}\n'
+    )
+    (tmp_path / "generator.py").write_text(
+        "def params():\n    return b''\n\ndef generate(seed):\n"
+        "    return seed.to_bytes(8, 'little')\n"
+    )
+    (tmp_path / "task.toml").write_text('initial = "initial.cpp"\noutput_capacity = 64\n')
+    result = measure(tmp_path / "initial.cpp", task=tmp_path, budget=0.1)
+    assert result.status is Status.HARNESS_ERROR
+    assert "does not change with the seed" in result.message

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from aiopt_harness.profilers.context import ProfileContext
-from aiopt_harness.profilers.driver import profiling_build
+from aiopt_harness.profilers.driver import profiling_build, write_driver_inputs
 from aiopt_harness.tasks.task import load_task
 
 
@@ -31,7 +31,7 @@ def profile_context(
         source=task.initial,
         source_lines=tuple(task.initial.read_text().splitlines()),
         shared_object=shared_object,
-        input_path=task.timing_input,
+        inputs=write_driver_inputs(task, work_dir / "inputs"),
         work_dir=work_dir,
         budget=budget,
         timeout=timeout,

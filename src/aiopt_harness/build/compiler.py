@@ -1,4 +1,10 @@
-"""Compiling a candidate source file into a shared object, cached by content hash."""
+"""Compiling a candidate source file into a shared object, cached by content hash.
+
+A candidate is compiled once into an object file; each loaded copy is a shared object
+linked from it behind a layout pad of its own (:func:`layout_copy`), so copies differ in
+code placement the way separate builds do (Stabilizer-style layout randomization across
+the copies of one comparison) while the code itself is the same.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,6 @@ import hashlib
 import os
 import re
 import shutil
-import signal
 import subprocess
 import tempfile
 import time
@@ -22,15 +27,21 @@ MAX_DIAGNOSTIC_LINES = 40
 MAX_DIAGNOSTIC_CHARS = 4000
 
 
+LAYOUT_PAD_STEP = 16  # bytes: keeps the compiler's function alignment
+LAYOUT_PAD_STEPS = 256  # pads of 0, 16, ... 4080 bytes: every offset within a page
+
+
 @dataclass(frozen=True)
 class CompileOutcome:
-    """A compiled shared object, or the compiler's (trimmed) diagnostics."""
+    """A compiled shared object (and the object file it was linked from), or the
+    compiler's (trimmed) diagnostics."""
 
     source: Path
     shared_object: Path | None
     diagnostics: str
     cached: bool
     seconds: float
+    object_file: Path | None = None
 
     @property
     def ok(self) -> bool:
@@ -54,7 +65,7 @@ def full_flags(flags: Sequence[str]) -> list[str]:
     result = list(flags)
     if "-fPIC" not in result and "-fpic" not in result:
         result.append("-fPIC")
-    return [*result, "-shared", "-fdiagnostics-color=never"]
+    return [*result, "-fdiagnostics-color=never"]
 
 
 def cache_key(source_text: bytes, flags: Sequence[str], cxx: str) -> str:
@@ -100,18 +111,21 @@ def compile_candidate(
     started = time.monotonic()
     text = source.read_bytes()
     key = cache_key(text, flags, cxx)
-    target = cache_dir() / "so" / key[:2] / f"{key}.so"
-    if target.is_file():
-        return CompileOutcome(source, target, "", True, time.monotonic() - started)
+    obj = cache_dir() / "obj" / key[:2] / f"{key}.o"
+    if obj.is_file():
+        return CompileOutcome(
+            source, layout_copy(obj, 0), "", True, time.monotonic() - started, obj
+        )
 
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=target.parent, prefix="build-") as build:
+    obj.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=obj.parent, prefix="build-") as build:
         build_source = Path(build) / "candidate.cpp"
         build_source.write_bytes(text)
-        output = Path(build) / "candidate.so"
+        output = Path(build) / "candidate.o"
         command = [
             compiler_identity(cxx).split("\n")[0],
             *full_flags(flags),
+            "-c",
             "-I",
             str(include_dir()),
             "-o",
@@ -141,5 +155,74 @@ def compile_candidate(
                 False,
                 time.monotonic() - started,
             )
-        os.replace(output, target)
-    return CompileOutcome(source, target, "", False, time.monotonic() - started)
+        os.replace(output, obj)
+    try:
+        shared_object = layout_copy(obj, 0)
+    except LinkError as error:
+        return CompileOutcome(source, None, str(error), False, time.monotonic() - started)
+    return CompileOutcome(source, shared_object, "", False, time.monotonic() - started, obj)
+
+
+class LinkError(RuntimeError):
+    """Linking a compiled candidate failed (an undefined symbol, a full disk...)."""
+
+
+def _pad_object(pad: int, directory: Path) -> Path:
+    """An object whose only content is ``pad`` bytes of int3 at the very start of .text
+    (section .text.unlikely, which the default linker script places first)."""
+    target = directory / f"pad-{pad}.o"
+    if target.is_file():
+        return target
+    source = directory / f"pad-{pad}.s"
+    source.write_text(
+        '.section .text.unlikely,"ax",@progbits\n'
+        f".globl aiopt_layout_pad_{pad}\n"
+        f".hidden aiopt_layout_pad_{pad}\n"
+        f"aiopt_layout_pad_{pad}:\n"
+        f".skip {pad}, 0xcc\n"
+        '.section .note.GNU-stack,"",@progbits\n'
+    )
+    temporary = directory / f"pad-{pad}.o.{os.getpid()}"
+    done = run_in_group(
+        [compiler_identity("g++").split("\n")[0], "-c", "-o", str(temporary), str(source)],
+        timeout=60,
+        merge_stderr=True,
+    )
+    if done.returncode != 0:
+        raise LinkError(f"assembling the layout pad failed: {done.stdout.strip()}")
+    os.replace(temporary, target)
+    return target
+
+
+def layout_copy(object_file: Path, pad: int) -> Path:
+    """The shared object linked from ``object_file`` with ``pad`` bytes (a multiple of
+    LAYOUT_PAD_STEP) before its code; cached next to the object file."""
+    if pad % LAYOUT_PAD_STEP or not 0 <= pad < LAYOUT_PAD_STEP * LAYOUT_PAD_STEPS:
+        raise ValueError(f"layout pad {pad} is not a multiple of {LAYOUT_PAD_STEP} below 4096")
+    target = cache_dir() / "so" / object_file.parent.name / f"{object_file.stem}-{pad}.so"
+    if target.is_file():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    pads = cache_dir() / "pads"
+    pads.mkdir(parents=True, exist_ok=True)
+    inputs = [str(_pad_object(pad, pads))] if pad else []
+    temporary = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+    done = run_in_group(
+        [
+            compiler_identity("g++").split("\n")[0],
+            "-shared",
+            "-o",
+            str(temporary),
+            *inputs,
+            str(object_file),
+        ],
+        timeout=120,
+        env={**os.environ, "LC_ALL": "C"},
+        merge_stderr=True,
+    )
+    if done.returncode != 0 or not temporary.is_file():
+        raise LinkError(
+            f"linking failed: {trim_diagnostics(done.stdout, str(object_file), 'candidate.o')}"
+        )
+    os.replace(temporary, target)
+    return target

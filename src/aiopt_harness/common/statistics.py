@@ -143,3 +143,43 @@ def round_log_ratios(
         for _, slot in sorted(best.items())
         if math.isfinite(slot[0]) and math.isfinite(slot[1]) and slot[0] > 0 and slot[1] > 0
     ]
+
+
+# Two-sided 97.5% quantiles of Student's t for 1..30 degrees of freedom.
+_T975 = (
+    12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
+    2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
+    2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042,
+)  # fmt: skip
+
+
+def t_quantile_975(degrees: int) -> float:
+    """The 0.975 quantile of Student's t (1.96 beyond 30 degrees of freedom, within 2%)."""
+    if degrees < 1:
+        raise ValueError("need at least one degree of freedom")
+    return _T975[degrees - 1] if degrees <= len(_T975) else 1.96
+
+
+def copy_ratio(per_copy_log_ratios: Sequence[Sequence[float]]) -> RatioEstimate:
+    """The speedup over pairs of loaded copies: the copy pair is the statistical unit.
+
+    Each pair of copies (one of each program, each with its own code layout, in processes
+    of their own) gives the median of its round log ratios; the estimate is exp(mean) of
+    those pair values and its 95% interval the t interval over pairs. Rounds of one pair
+    share that pair's layout effect, so they are not independent: a sign test over all
+    rounds would treat layout luck as precision. Needs at least two pairs with rounds.
+    """
+    values = [quantile(list(r), 0.5) for r in per_copy_log_ratios if len(r) > 0]
+    n = len(values)
+    if n < 2:
+        raise ValueError("need at least two copy pairs with rounds")
+    mean = math.fsum(values) / n
+    spread = math.sqrt(math.fsum((v - mean) ** 2 for v in values) / (n - 1))
+    half = t_quantile_975(n - 1) * spread / math.sqrt(n)
+    return RatioEstimate(
+        estimate=math.exp(mean),
+        low=math.exp(mean - half),
+        high=math.exp(mean + half),
+        confidence=0.95,
+        n=n,
+    )

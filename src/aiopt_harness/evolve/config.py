@@ -23,8 +23,8 @@ LOCAL_API_BASE = "http://127.0.0.1:8080/v1"
 LOCAL_MODEL = "qwen2.5-coder-1.5b-instruct-q4_k_m"
 
 TIME_GOAL = (
-    "Make aiopt_run faster while its output stays the same (the task's check compares it "
-    "with the original program's output on every input)."
+    "Make aiopt_run faster while its output stays the same (every output is compared "
+    "with the original program's output on the same input)."
 )
 METRIC_GOAL = (
     "Raise the {metric} that the program reports ({direction}) while its output stays "
@@ -34,8 +34,9 @@ SYSTEM_MESSAGE = (
     "You are an expert C++ performance engineer. You improve one self-contained C++17 "
     "program that uses only the standard library. {goal} Change only the code between "
     '// EVOLVE-BLOCK-START and // EVOLVE-BLOCK-END. Keep the extern "C" functions '
-    "aiopt_init, aiopt_run, aiopt_output and aiopt_fini and what they do; aiopt_run is "
-    "called many times on one state and must give the same result every time. Answer "
+    "aiopt_init, aiopt_run and aiopt_fini and what they do: aiopt_init gets the task's "
+    "fixed parameters; aiopt_run gets a new input on every call and writes the whole "
+    "output into out before it returns; threads must be joined before it returns. Answer "
     "with SEARCH/REPLACE blocks whose SEARCH text is copied exactly from the program."
 )
 

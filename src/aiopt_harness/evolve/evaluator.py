@@ -43,7 +43,7 @@ class EvaluatorSettings:
 
     task: str
     profile: bool = True  # the experiment's factor: the profile artifact on or off
-    budget: float = 3.0  # seconds of interleaved timing per comparison
+    budget: float = 2.0  # seconds of interleaved timing per comparison
     timeout: float = 20.0  # seconds per isolated run of candidate code
     profile_budget: float = 6.0  # seconds each external profiler aims for
     max_context_chars: int = 4000

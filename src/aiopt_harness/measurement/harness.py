@@ -1,84 +1,151 @@
-"""``measure`` and ``compare``: compile, check against the reference, then time.
+"""``check``, ``measure`` and ``compare``: compile, then run sandboxed sessions.
 
-Order of work for every candidate: compile (cached) -> reference outputs of the task's
-initial program (cached) -> the candidate's outputs on every input, checked -> timing.
-Nothing is compiled while anything is timed, and no timing happens before the check.
+Every call of candidate code happens in a session (``session.py``): fresh inputs from the
+task's generator, every output checked outside the candidate's process against the
+task's initial program on the same input, the candidate's processes watched from
+outside. ``check`` is a short session of one copy; ``measure`` times one program over
+several copies; ``compare`` interleaves two programs over pairs of copies and estimates
+the speedup with the copy pair as the statistical unit. Nothing is compiled while
+anything is timed.
 """
 
 from __future__ import annotations
 
 import math
-import statistics
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Unpack
+from typing import Unpack
 
 import numpy as np
 
-from .. import _core
-from ..build.compiler import compile_candidate
-from ..common.statistics import median_ratio, round_log_ratios, time_stats
-from ..sandbox.runs import FailedProgram, Settings, TimingRun, record_outputs, time_programs
+from ..build.compiler import CompileOutcome, compile_candidate
+from ..common.statistics import RatioEstimate, time_stats
 from ..sandbox.verdict import Failure, Status
-from ..tasks.metric import OutputFormatError, metric_value
-from ..tasks.output_check import describe_difference
 from ..tasks.task import Task, load_task
 from .counter_summary import disabled_counters, summarize_counters
-from .options import RunOptions, run_settings
-from .reference import reference_outputs
+from .options import RunOptions, Settings, run_settings
 from .results import CompareResult, CounterReading, MeasureResult, MetricReading
+from .session import Plan, Program, SessionFailure, SessionResult, run_session
+
+CHECK_ROUNDS = 3  # checked calls of ``check`` after its (random) warmup calls
+MEASURE_COPIES = 4
+COMPARE_COPIES = 12  # copy pairs: the statistical units of the speedup interval
 
 
 def _task(task: Task | str | Path) -> Task:
     return task if isinstance(task, Task) else load_task(task)
 
 
-@dataclass(frozen=True)
-class CheckedProgram:
-    """A candidate that compiled and passed the check on every input."""
-
-    shared_object: Path
-    metric: MetricReading | None  # output-metric tasks: the metric of its outputs
-
-
-def _metric(task: Task, outputs: list[bytes]) -> MetricReading | Failure | None:
-    objective = task.objective
-    if objective.metric is None:
-        return None
-    values = []
-    for path, output in zip(task.inputs, outputs, strict=True):
-        try:
-            values.append(metric_value(output, objective.metric))
-        except OutputFormatError as error:
-            return Failure(Status.WRONG_OUTPUT, f"input {path.name}: {error}")
-    return MetricReading(objective.metric, objective.direction, statistics.fmean(values))
-
-
-def _checked_program(source: Path, task: Task, settings: Settings) -> CheckedProgram | Failure:
-    """Compiles the candidate and checks its output on every input against the reference."""
+def _compiled(source: Path, task: Task) -> CompileOutcome | Failure:
     compiled = compile_candidate(source, task.cxxflags)
-    if compiled.shared_object is None:
+    if compiled.object_file is None:
         return Failure(Status.COMPILE_ERROR, compiled.diagnostics)
-    reference_object, expected = reference_outputs(task, settings)
-    outputs = expected  # the initial program itself is checked by definition
-    if compiled.shared_object != reference_object:
-        recorded = record_outputs([compiled.shared_object], list(task.inputs), settings)
-        if isinstance(recorded, FailedProgram):
-            return recorded.failure
-        outputs = recorded[0]
-        for path, want, got in zip(task.inputs, expected, outputs, strict=True):
-            difference = describe_difference(want, got, task.check)
-            if difference is not None:
-                return Failure(Status.WRONG_OUTPUT, f"input {path.name}: {difference}")
-    metric = _metric(task, outputs)
-    if isinstance(metric, Failure):
-        return metric
-    return CheckedProgram(compiled.shared_object, metric)
+    return compiled
+
+
+def _reference(task: Task) -> Path | Failure:
+    """The object file of the task's initial program (the definition of correct)."""
+    compiled = _compiled(task.initial, task)
+    if isinstance(compiled, Failure):
+        return Failure(
+            Status.HARNESS_ERROR, f"the task's initial program does not compile: {compiled.message}"
+        )
+    assert compiled.object_file is not None
+    return compiled.object_file
+
+
+def _session(
+    sources: list[Path],
+    task: Task,
+    settings: Settings,
+    plan: Plan,
+) -> tuple[SessionResult, list[Path]] | tuple[Failure, int | None]:
+    """Compiles ``sources`` and runs one session of them; a failure names its program."""
+    reference = _reference(task)
+    if isinstance(reference, Failure):
+        return reference, None
+    programs = []
+    for index, source in enumerate(sources):
+        compiled = _compiled(source, task)
+        if isinstance(compiled, Failure):
+            return compiled, index
+        assert compiled.object_file is not None
+        programs.append(Program(compiled.object_file, compiled.object_file == reference))
+    with tempfile.TemporaryDirectory(prefix="aiopt-session-") as scratch:
+        outcome = run_session(
+            programs,
+            task,
+            reference=reference,
+            cpu=settings.pinned_cpu(),
+            limits=settings.limits(plan.budget),
+            plan=plan,
+            scratch=Path(scratch),
+            seed=settings.seed,
+        )
+    if isinstance(outcome, SessionFailure):
+        return outcome.failure, outcome.program
+    return outcome, [p.object_file for p in programs]
+
+
+def _plan(settings: Settings, budget: float, copies: int, **rules: float | int) -> Plan:
+    return Plan(
+        budget=budget,
+        copies=settings.copies or copies,
+        timeout=settings.timeout,
+        counters=settings.counter_spec(),
+        inject_errno=settings.inject_spec(),
+        **rules,  # type: ignore[arg-type]
+    )
+
+
+def _metric(task: Task, values: list[float]) -> MetricReading | None:
+    objective = task.objective
+    if objective.metric is None or not values:
+        return None
+    return MetricReading(objective.metric, objective.direction, math.fsum(values) / len(values))
+
+
+def _samples(result: SessionResult) -> dict[str, np.ndarray]:
+    calls = result.calls
+    samples: dict[str, np.ndarray] = {
+        "variant": np.asarray([c.program for c in calls], dtype=np.int8),
+        "copy": np.asarray([c.copy for c in calls], dtype=np.int16),
+        "round": np.asarray([c.round for c in calls], dtype=np.int32),
+        "wall_ns": np.asarray([c.wall_ns for c in calls], dtype=np.int64),
+        "cpu_ns": np.asarray([c.cpu_ns for c in calls], dtype=np.int64),
+        "observed_ns": np.asarray([c.observed_ns for c in calls], dtype=np.int64),
+    }
+    for column, status in enumerate(result.counter_status):
+        samples[f"counter:{status['name']}"] = np.asarray(
+            [c.counters[column] if column < len(c.counters) else math.nan for c in calls],
+            dtype=np.float64,
+        )
+    return samples
+
+
+def _counters(result: SessionResult, program: int) -> dict[str, CounterReading]:
+    if not result.counter_status:
+        from .. import _core  # the event names only
+
+        return disabled_counters(_core.known_events())
+    rows = [[None if math.isnan(v) else v for v in c.counters] for c in result.calls]
+    return summarize_counters(
+        result.counter_status,
+        [str(s["name"]) for s in result.counter_status],
+        rows,
+        [c.program for c in result.calls],
+        program,
+    )
+
+
+def _times(result: SessionResult, program: int, key: str) -> list[float]:
+    return [float(getattr(c, key)) for c in result.calls if c.program == program]
 
 
 @dataclass(frozen=True)
 class CheckResult:
-    """Whether a candidate compiles and passes the task's check on every input."""
+    """Whether a candidate compiles and passes the task's check on fresh inputs."""
 
     status: Status
     message: str
@@ -96,56 +163,20 @@ def check(
     task: Task | str | Path,
     **options: Unpack[RunOptions],
 ) -> CheckResult:
-    """Compiles the candidate and checks its output on every input (no timing)."""
+    """Compiles the candidate and checks its output on a few fresh inputs (one copy, the
+    same code path as timing: nothing tells the candidate it is only being checked)."""
     the_task = _task(task)
     settings = run_settings(options)
-    checked = _checked_program(Path(candidate), the_task, settings)
-    if isinstance(checked, Failure):
-        return CheckResult(checked.status, checked.message, stderr=checked.stderr)
-    return CheckResult(Status.OK, "compiles and passes the check on every input", checked.metric)
-
-
-def _samples(result: dict[str, Any]) -> dict[str, np.ndarray]:
-    calls = result["calls"]
-    samples: dict[str, np.ndarray] = {
-        "variant": np.asarray(calls["variant"], dtype=np.int8),
-        "round": np.asarray(calls["round"], dtype=np.int32),
-        "wall_ns": np.asarray(calls["wall_ns"], dtype=np.int64),
-        "cpu_ns": np.asarray(calls["cpu_ns"], dtype=np.int64),
-    }
-    for column, name in enumerate(result["counter_names"]):
-        samples[f"counter:{name}"] = np.asarray(
-            [math.nan if row[column] is None else row[column] for row in result["counter_values"]],
-            dtype=np.float64,
-        )
-    return samples
-
-
-def _variant_times(result: dict[str, Any], variant: int, key: str) -> list[float]:
-    calls = result["calls"]
-    return [float(t) for v, t in zip(calls["variant"], calls[key], strict=True) if v == variant]
-
-
-def _offcpu(result: dict[str, Any]) -> dict[str, int | None]:
-    calls = result["calls"]
-    return {
-        "calls": len(calls["wall_ns"]),
-        "wall_ns": int(sum(calls["wall_ns"])),
-        "cpu_ns": int(sum(calls["cpu_ns"])),
-        **result["thread"],
-    }
-
-
-def _counters(timing: TimingRun, variant: int) -> dict[str, CounterReading]:
-    result = timing.result
-    if not result["counter_status"]:
-        return disabled_counters(_core.known_events())
-    return summarize_counters(
-        result["counter_status"],
-        result["counter_names"],
-        result["counter_values"],
-        result["calls"]["variant"],
-        variant,
+    plan = _plan(settings, 0.0, 1, min_rounds=CHECK_ROUNDS, max_rounds=CHECK_ROUNDS)
+    outcome = _session([Path(candidate)], the_task, settings, plan)
+    if isinstance(outcome[0], Failure):
+        failure = outcome[0]
+        return CheckResult(failure.status, failure.message, stderr=failure.stderr)
+    result = outcome[0]
+    return CheckResult(
+        Status.OK,
+        f"compiles and passes the check on {result.checked_calls} fresh inputs",
+        _metric(the_task, result.metrics[0]),
     )
 
 
@@ -157,17 +188,16 @@ def measure(
     max_calls: int = 10_000,
     **options: Unpack[RunOptions],
 ) -> MeasureResult:
-    """Compiles, checks and times one candidate on the task's timing input.
-
-    Times calls of ``aiopt_run`` for about ``budget`` seconds (at least 6 calls) after
-    ``warmup`` untimed calls, in an isolated process pinned to ``cpu`` (default: the last
-    CPU). ``timeout`` bounds each isolated run (plus ``budget`` for the timing run).
-    """
+    """Compiles and times one candidate: ``budget`` seconds of calls, each on a fresh
+    input and checked, over several loaded copies (processes) pinned to ``cpu``."""
     the_task = _task(task)
     settings = run_settings(options)
     source = Path(candidate)
-
-    def failed(failure: Failure) -> MeasureResult:
+    copies = settings.copies or MEASURE_COPIES
+    plan = _plan(settings, budget, MEASURE_COPIES, max_rounds=max(1, max_calls // copies))
+    outcome = _session([source], the_task, settings, plan)
+    if isinstance(outcome[0], Failure):
+        failure = outcome[0]
         return MeasureResult(
             failure.status,
             failure.message,
@@ -176,40 +206,28 @@ def measure(
             stdout=failure.stdout,
             stderr=failure.stderr,
         )
-
-    checked = _checked_program(source, the_task, settings)
-    if isinstance(checked, Failure):
-        return failed(checked)
-    timing = time_programs(
-        [checked.shared_object],
-        the_task.timing_input,
-        settings,
-        budget=budget,
-        min_rounds=1,
-        max_rounds=max_calls,
-        precision=0.0,
-    )
-    if isinstance(timing, FailedProgram):
-        return failed(timing.failure)
-    result = timing.result
-    wall = time_stats(_variant_times(result, 0, "wall_ns"))
+    result = outcome[0]
+    wall = time_stats(_times(result, 0, "wall_ns"))
     return MeasureResult(
         Status.OK,
-        f"{wall.n} timed calls, stopped by {result['stopped_by']}",
+        f"{wall.n} timed calls on fresh inputs over {copies} copies, all checked; "
+        f"stopped by {result.stopped_by}",
         the_task.name,
         source,
         objective=the_task.objective.kind,
-        metric=checked.metric,
+        metric=_metric(the_task, result.metrics[0]),
         time_ns=wall,
-        cpu_time_ns=time_stats(_variant_times(result, 0, "cpu_ns")),
-        counters=_counters(timing, 0),
-        offcpu=_offcpu(result),
+        cpu_time_ns=time_stats(_times(result, 0, "cpu_ns")),
+        counters=_counters(result, 0),
+        offcpu=result.offcpu[0],
         cpu=settings.pinned_cpu(),
-        stopped_by=result["stopped_by"],
+        stopped_by=result.stopped_by,
         samples=_samples(result),
-        stdout=timing.stdout,
-        stderr=timing.stderr,
     )
+
+
+def _overlap(a: RatioEstimate, b: RatioEstimate) -> bool:
+    return a.low <= b.high and b.low <= a.high
 
 
 def compare(
@@ -217,86 +235,102 @@ def compare(
     candidate: str | Path,
     *,
     task: Task | str | Path,
-    budget: float = 3.0,
-    precision: float = 0.01,
-    min_rounds: int = 30,
-    max_rounds: int = 5000,
+    budget: float = 2.0,
+    precision: float = 0.0,
+    min_rounds: int = 5,
+    max_rounds: int = 1000,
     **options: Unpack[RunOptions],
 ) -> CompareResult:
-    """Compiles and checks both programs, then times them interleaved in one process.
+    """Compiles both programs and times them interleaved, call by call, in processes of
+    their own on one pinned CPU, every output checked.
 
-    Rounds of ABBA or BAAB (chosen at random) continue until the 95% interval of the
-    speedup is within ``precision`` (relative half-width) after at least ``min_rounds``
-    rounds, or ``budget`` seconds of timing are spent. speedup = baseline time /
-    candidate time: above 1 the candidate is faster.
+    Rounds (ABBA or BAAB, at random, on fresh inputs) run over ``copies`` pairs of loaded
+    copies until ``budget`` seconds are spent (at least 3 rounds per pair). With
+    ``precision`` > 0 they stop early once the 95% interval's relative half-width is that
+    small after ``min_rounds`` rounds per pair; that rule lowers the interval's coverage
+    (it stops when the layouts drawn happen to agree), so it is off by default.
+    speedup = baseline time / candidate time: above 1 the candidate is faster. A speedup
+    above ``plausible_speedup`` is measured again in fresh processes on fresh inputs; the
+    more conservative of the two counts, and two that disagree are ``implausible``.
     """
     the_task = _task(task)
     settings = run_settings(options)
-    base_source, cand_source = Path(baseline), Path(candidate)
+    sources = [Path(baseline), Path(candidate)]
+    plan = _plan(
+        settings,
+        budget,
+        COMPARE_COPIES,
+        precision=precision,
+        min_rounds=min_rounds,
+        max_rounds=max_rounds,
+    )
 
-    def failed(failure: Failure, who: str) -> CompareResult:
+    def failed(failure: Failure, program: int | None) -> CompareResult:
+        who = {0: "baseline", 1: "candidate"}.get(-1 if program is None else program, "harness")
         return CompareResult(
             failure.status,
             f"{who}: {failure.message}",
             the_task.name,
-            base_source,
-            cand_source,
+            sources[0],
+            sources[1],
             stdout=failure.stdout,
             stderr=failure.stderr,
         )
 
-    programs: list[CheckedProgram] = []
-    for who, source in (("baseline", base_source), ("candidate", cand_source)):
-        checked = _checked_program(source, the_task, settings)
-        if isinstance(checked, Failure):
-            return failed(checked, who)
-        programs.append(checked)
-
-    timing = time_programs(
-        [program.shared_object for program in programs],
-        the_task.timing_input,
-        settings,
-        budget=budget,
-        min_rounds=min_rounds,
-        max_rounds=max_rounds,
-        precision=precision,
-    )
-    if isinstance(timing, FailedProgram):
-        who = {0: "baseline", 1: "candidate"}.get(
-            -1 if timing.program is None else timing.program, "baseline or candidate (interleaved)"
+    outcome = _session(sources, the_task, settings, plan)
+    if isinstance(outcome[0], Failure):
+        return failed(outcome[0], outcome[1])
+    result = outcome[0]
+    estimate = result.estimate()
+    note = ""
+    if estimate.estimate > settings.plausible_speedup:
+        again = _session(sources, the_task, settings, plan)
+        if isinstance(again[0], Failure):
+            return failed(again[0], again[1])
+        second = again[0].estimate()
+        if not _overlap(estimate, second):
+            return failed(
+                Failure(
+                    Status.IMPLAUSIBLE,
+                    f"a speedup of {estimate.estimate:.1f}x [{estimate.low:.1f}, "
+                    f"{estimate.high:.1f}] was not confirmed by a fresh re-measurement: "
+                    f"{second.estimate:.1f}x [{second.low:.1f}, {second.high:.1f}]",
+                ),
+                1,
+            )
+        note = (
+            f"; above {settings.plausible_speedup:g}x, so re-measured in fresh processes: "
+            f"{second.estimate:.2f}x [{second.low:.2f}, {second.high:.2f}]"
         )
-        return failed(timing.failure, who)
-    result = timing.result
-    calls = result["calls"]
-    estimate = median_ratio(round_log_ratios(calls["variant"], calls["round"], calls["wall_ns"]))
-    base_times = time_stats(_variant_times(result, 0, "wall_ns"))
-    cand_times = time_stats(_variant_times(result, 1, "wall_ns"))
+        if second.low < estimate.low:
+            result, estimate = again[0], second
+    base_times = time_stats(_times(result, 0, "wall_ns"))
+    cand_times = time_stats(_times(result, 1, "wall_ns"))
+    pairs = len(result.per_copy_log_ratios)
     message = (
-        f"{estimate.n} rounds, stopped by {result['stopped_by']}; interval covers "
-        f"{estimate.confidence:.1%}"
+        f"{pairs} copy pairs x {result.rounds} rounds on fresh inputs, every output checked; "
+        f"stopped by {result.stopped_by}; 95% interval over copy pairs{note}"
     )
     return CompareResult(
         Status.OK,
         message,
         the_task.name,
-        base_source,
-        cand_source,
+        sources[0],
+        sources[1],
         objective=the_task.objective.kind,
-        baseline_metric=programs[0].metric,
-        candidate_metric=programs[1].metric,
+        baseline_metric=_metric(the_task, result.metrics[0]),
+        candidate_metric=_metric(the_task, result.metrics[1]),
         speedup=estimate.estimate,
         ci_low=estimate.low,
         ci_high=estimate.high,
         confidence=estimate.confidence,
-        rounds=estimate.n,
+        rounds=pairs * result.rounds,
         p10_ratio=base_times.p10 / cand_times.p10,
         baseline_time_ns=base_times,
         candidate_time_ns=cand_times,
-        baseline_counters=_counters(timing, 0),
-        candidate_counters=_counters(timing, 1),
+        baseline_counters=_counters(result, 0),
+        candidate_counters=_counters(result, 1),
         cpu=settings.pinned_cpu(),
-        stopped_by=result["stopped_by"],
+        stopped_by=result.stopped_by,
         samples=_samples(result),
-        stdout=timing.stdout,
-        stderr=timing.stderr,
     )

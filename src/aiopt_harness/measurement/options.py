@@ -1,34 +1,84 @@
 """The keyword options every measuring entry point shares, typed once.
 
 ``measure``, ``compare`` and ``check`` take them as ``**options``; the CLI, the profiler
-and the evaluator pass them through unchanged. :func:`run_settings` turns them into the
-sandbox's :class:`~aiopt_harness.sandbox.runs.Settings`.
+and the evaluator pass them through unchanged. :func:`run_settings` turns them into
+:class:`Settings`.
 """
 
 from __future__ import annotations
 
+import math
+import os
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import TypedDict
 
-from ..sandbox.runs import Settings
+from ..sandbox.cpu_lease import default_cpu
+from ..sandbox.worker_client import Limits
 
 
 class RunOptions(TypedDict, total=False):
     """How sandboxed runs are limited and measured (see the README for defaults)."""
 
     cpu: int | None  # CPU to pin to; None: the last CPU this process may use
-    warmup: int  # untimed calls per loaded copy before timing (default 3)
     counters: bool  # open perf_event counters (default True)
-    timeout: float  # seconds per isolated run (default 30; timing runs add the budget)
-    memory_limit_mb: int  # address space for the candidate beyond the harness's own
-    output_limit_mb: int  # largest file the candidate process may write
-    seed: int | None  # round order of compare; None: fresh randomness
+    timeout: float  # seconds any one call may take (default 30)
+    memory_limit_mb: int  # address space for a worker beyond its own (default 2048)
+    output_limit_mb: int  # largest file a worker may write (default 64)
+    copies: int  # loaded copies (processes, layouts) per program
+    seed: int | None  # round order and layouts; None: fresh randomness
     event_groups: Sequence[Sequence[str]] | None  # perf_event groups; None: the default
     inject_errno: Mapping[str, int] | None  # testing: make these events' open fail
+    plausible_speedup: float  # a larger speedup is re-measured before it counts (20)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How sandboxed runs are limited and measured."""
+
+    cpu: int | None = None
+    counters: bool = True
+    timeout: float = 30.0
+    memory_limit_mb: int = 2048
+    output_limit_mb: int = 64
+    copies: int | None = None  # None: the entry point's default
+    seed: int | None = None
+    event_groups: tuple[tuple[str, ...], ...] | None = None
+    inject_errno: tuple[tuple[str, int], ...] = ()
+    plausible_speedup: float = 20.0
+
+    def pinned_cpu(self) -> int:
+        if self.cpu is None:
+            return default_cpu()
+        allowed = sorted(os.sched_getaffinity(0))
+        if self.cpu not in allowed:
+            raise ValueError(
+                f"CPU {self.cpu} is not available to this process "
+                f"(allowed: {', '.join(map(str, allowed))})"
+            )
+        return self.cpu
+
+    def limits(self, budget: float) -> Limits:
+        return Limits(
+            memory_limit_mb=self.memory_limit_mb,
+            output_limit_mb=self.output_limit_mb,
+            cpu_limit_s=math.ceil(self.timeout + budget) + 5,
+        )
+
+    def counter_spec(self) -> str:
+        """The worker's --counters: none, the default groups, or the given ones."""
+        if not self.counters:
+            return "none"
+        if not self.event_groups:
+            return "default"
+        return ";".join(",".join(group) for group in self.event_groups)
+
+    def inject_spec(self) -> str:
+        return ",".join(f"{name}={errno}" for name, errno in self.inject_errno)
 
 
 def run_settings(options: RunOptions) -> Settings:
-    """The sandbox settings for ``options`` (unset keys keep Settings' defaults)."""
+    """The settings for ``options`` (unset keys keep the defaults)."""
     values = dict(options)
     inject = values.pop("inject_errno", None) or {}
     groups = values.pop("event_groups", None)

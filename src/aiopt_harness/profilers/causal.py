@@ -480,7 +480,7 @@ def profile_section(
 
 def _coz_command(ctx: ProfileContext, output: Path) -> list[str]:
     so = str(ctx.shared_object)
-    driver = driver_command(ctx.shared_object, ctx.input_path, seconds=ctx.budget)
+    driver = driver_command(ctx.shared_object, ctx.inputs, seconds=ctx.budget)
     return ["coz", "run", "--binary-scope", so, "--output", str(output), "---", *driver]
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from ..tasks.task import Task
+from .driver import DriverInputs
 
 
 @dataclass(frozen=True)
@@ -15,7 +16,7 @@ class ProfileContext:
     source: Path  # the candidate's C++ file
     source_lines: tuple[str, ...]  # its lines; line n is source_lines[n - 1]
     shared_object: Path  # the profiling build (see driver.profiling_build)
-    input_path: Path  # the task's timing input
+    inputs: DriverInputs  # params and fresh inputs for the driver
     work_dir: Path  # scratch space, removed afterwards
     budget: float  # seconds this profiler should aim to stay within
     timeout: float  # seconds after which it must be killed

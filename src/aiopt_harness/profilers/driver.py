@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 from .. import _core
 from ..build.compiler import CompileOutcome, compile_candidate
 from ..common.processes import GroupRun, run_in_group
+from ..tasks.generator import fresh_seed
 from ..tasks.task import Task
 
 # DWARF that Coz 0.2.2 can read (g++ 12's default DWARF 5 crashes it, plain DWARF 4 gives
@@ -35,9 +37,37 @@ def driver_path() -> Path:
     return path
 
 
+PROFILE_INPUTS = 16  # fresh inputs the driver cycles through
+
+
+def write_driver_inputs(task: Task, directory: Path, count: int = PROFILE_INPUTS) -> DriverInputs:
+    """The task's params and ``count`` inputs from fresh seeds, in the driver's files
+    (inputs as frames: u64 little-endian length, then the bytes)."""
+    generator = task.generator()
+    directory.mkdir(parents=True, exist_ok=True)
+    params = directory / "params.bin"
+    params.write_bytes(generator.params())
+    inputs = directory / "inputs.bin"
+    with inputs.open("wb") as out:
+        for _ in range(count):
+            data = generator.generate(fresh_seed())
+            out.write(len(data).to_bytes(8, "little"))
+            out.write(data)
+    return DriverInputs(params, inputs, task.output_capacity)
+
+
+@dataclass(frozen=True)
+class DriverInputs:
+    """The files and output capacity the driver runs a candidate with."""
+
+    params: Path
+    inputs: Path
+    out_cap: int
+
+
 def driver_command(
     shared_object: Path,
-    input_path: Path,
+    inputs: DriverInputs,
     *,
     runs: int = 1,
     warmup: int = 1,
@@ -47,8 +77,12 @@ def driver_command(
         str(driver_path()),
         "--so",
         str(shared_object),
-        "--input",
-        str(input_path),
+        "--params",
+        str(inputs.params),
+        "--inputs",
+        str(inputs.inputs),
+        "--out-cap",
+        str(inputs.out_cap),
         "--runs",
         str(runs),
         "--warmup",

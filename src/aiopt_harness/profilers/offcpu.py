@@ -220,7 +220,7 @@ def _perf_sched(ctx: ProfileContext) -> tuple[dict[str, float | int | str], list
         return {"perf_sched": "skipped: perf not found (Debian package linux-perf)"}, []
     data = ctx.work_dir / "sched.data"
     seconds = min(PERF_SCHED_SECONDS, max(ctx.budget, 0.5))
-    driver = driver_command(ctx.shared_object, ctx.input_path, seconds=seconds)
+    driver = driver_command(ctx.shared_object, ctx.inputs, seconds=seconds)
     timeout = min(ctx.timeout, PERF_SCHED_TIMEOUT)
     recorded = run_tool(
         ["perf", "sched", "record", "-o", str(data), "--", *driver], timeout=timeout

@@ -17,12 +17,11 @@ from typing import Any
 
 from ..measurement.harness import measure
 from ..measurement.results import MeasureResult
-from ..sandbox.cpu_lease import cpu_lease
-from ..sandbox.runs import default_cpu
+from ..sandbox.cpu_lease import cpu_lease, default_cpu
 from ..sandbox.verdict import Status
 from ..tasks.task import Task, load_task
 from .context import ProfileContext
-from .driver import profiling_build
+from .driver import profiling_build, write_driver_inputs
 from .section import ProfileSection, unavailable
 
 PROFILERS = ("counters", "simulated", "sampling", "causal", "offcpu")
@@ -119,6 +118,7 @@ def profile(
         return result
     build = profiling_build(source, the_task)
     with tempfile.TemporaryDirectory(prefix="aiopt-profile-") as scratch:
+        inputs = write_driver_inputs(the_task, Path(scratch) / "inputs")
         for name in profilers:
             if build.shared_object is None:
                 result.sections[name] = unavailable(
@@ -131,7 +131,7 @@ def profile(
                 source=source,
                 source_lines=lines,
                 shared_object=build.shared_object,
-                input_path=the_task.timing_input,
+                inputs=inputs,
                 work_dir=Path(scratch) / name,
                 budget=causal_budget if name == "causal" else budget,
                 # Coz must get its budget plus startup and the end of its last experiment

@@ -153,7 +153,7 @@ def _event(deadline: float) -> str:
 def _record(ctx: ProfileContext, event: str, seconds: float, deadline: float) -> str:
     """Records the driver running for ``seconds``; returns ``perf script``'s text."""
     data = ctx.work_dir / "perf.data"
-    driver = driver_command(ctx.shared_object, ctx.input_path, runs=1, warmup=1, seconds=seconds)
+    driver = driver_command(ctx.shared_object, ctx.inputs, runs=1, warmup=1, seconds=seconds)
     record = [
         "perf", "record", "-q", "-e", event, "-F", str(FREQUENCY),
         "--call-graph", f"dwarf,{STACK_BYTES}", "-o", str(data), "--", *driver,

@@ -219,7 +219,7 @@ def _cachegrind(ctx: ProfileContext, runs: int, deadline: float) -> CachegrindPr
     command = [
         "valgrind", "--tool=cachegrind", "--cache-sim=yes", "--branch-sim=yes", *GEOMETRY,
         f"--cachegrind-out-file={out}",
-        *driver_command(ctx.shared_object, ctx.input_path, runs=runs, warmup=WARMUP),
+        *driver_command(ctx.shared_object, ctx.inputs, runs=runs, warmup=WARMUP),
     ]  # fmt: skip
     timeout = _remaining(deadline)
     result = run_tool(command, timeout=timeout, cwd=ctx.work_dir)

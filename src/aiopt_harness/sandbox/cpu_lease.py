@@ -3,12 +3,18 @@ candidate code on the same CPU at once (compiling happens outside the lease)."""
 
 from __future__ import annotations
 
+import os
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from ..common.locks import exclusive_lock
+
+
+def default_cpu() -> int:
+    """The last CPU this process may run on: where measurements run unless told."""
+    return max(os.sched_getaffinity(0))
 
 
 def lease_path(cpu: int) -> Path:

@@ -1,12 +1,10 @@
-"""Turning how a sandboxed run ended into a status and a clear message."""
+"""Statuses, and turning how a worker process ended into one with a clear message."""
 
 from __future__ import annotations
 
 import enum
 import signal
 from dataclasses import dataclass
-
-from .launch import SandboxReport
 
 
 class Status(enum.StrEnum):
@@ -17,6 +15,16 @@ class Status(enum.StrEnum):
     TIMEOUT = "timeout"
     WRONG_OUTPUT = "wrong_output"
     RESOURCE_LIMIT = "resource_limit"
+    # the candidate's process did something outside its call or its process
+    THREAD_LEFT_RUNNING = "thread_left_running"  # a thread alive, or CPU burnt, between calls
+    CHILD_PROCESS = "child_process"  # it started a process
+    EARLY_EXIT = "early_exit"  # it exited (any status) before it was told to
+    CLOCK_MISMATCH = "clock_mismatch"  # its reported times disagree with the harness's clock
+    PROTOCOL_ERROR = "protocol_error"  # its replies are not what the worker sends
+    IMPLAUSIBLE = "implausible"  # a large speedup that a fresh re-measurement did not confirm
+    # the harness's own fault (a counter read, a failed pin, an exception): never the
+    # candidate's, never a 0 score charged to it
+    HARNESS_ERROR = "harness_error"
 
 
 @dataclass(frozen=True)
@@ -36,74 +44,35 @@ def signal_name(number: int) -> str:
         return f"signal {number}"
 
 
-def _tail(text: str, chars: int = 400) -> str:
-    text = text.strip()
-    return text if len(text) <= chars else "..." + text[-chars:]
+def parse_crash_note(text: str) -> dict[str, str]:
+    """The worker's crash note (``signal=11 address=0x... stack_overflow=1``)."""
+    return dict(field.split("=", 1) for field in text.split() if "=" in field)
 
 
-def _with_stderr(message: str, report: SandboxReport) -> str:
-    stderr = _tail(report.stderr)
-    return f"{message}; stderr: {stderr}" if stderr else message
-
-
-def failure_of(report: SandboxReport, timeout: float, output_limit_mb: int) -> Failure | None:
-    """None when the run ended normally with status ok, else the failure."""
-    streams = {"stdout": report.stdout, "stderr": report.stderr}
-    if report.supervisor_failed is not None:
+def signal_failure(
+    number: int, note: dict[str, str], output_limit_mb: int, stderr: str = ""
+) -> Failure:
+    """The failure of a worker killed by signal ``number``."""
+    name = signal_name(number)
+    if number == signal.SIGXCPU:
+        return Failure(Status.RESOURCE_LIMIT, "CPU time limit exceeded (SIGXCPU)", stderr=stderr)
+    if number == signal.SIGXFSZ:
         return Failure(
-            Status.TIMEOUT, f"harness supervisor failed: {report.supervisor_failed}", **streams
+            Status.RESOURCE_LIMIT,
+            f"output limit exceeded: more than {output_limit_mb} MiB written to a file "
+            "(stdout/stderr) (SIGXFSZ)",
+            stderr=stderr,
         )
-    if report.timed_out:
+    if note.get("stack_overflow") == "1":
         return Failure(
-            Status.TIMEOUT, f"no result within the {timeout:g} s timeout; killed", **streams
+            Status.RESOURCE_LIMIT,
+            f"stack overflow: the stack size limit was reached ({name} at "
+            f"{note.get('address', '?')})",
+            stderr=stderr,
         )
-    if report.signal is not None:
-        name = signal_name(report.signal)
-        note = report.crash_note or {}
-        if report.signal == signal.SIGXCPU:
-            return Failure(Status.RESOURCE_LIMIT, "CPU time limit exceeded (SIGXCPU)", **streams)
-        if report.signal == signal.SIGXFSZ:
-            return Failure(
-                Status.RESOURCE_LIMIT,
-                f"output limit exceeded: more than {output_limit_mb} MiB written to "
-                "stdout/stderr (SIGXFSZ)",
-                **streams,
-            )
-        if note.get("stack_overflow") == "1":
-            return Failure(
-                Status.RESOURCE_LIMIT,
-                f"stack overflow: the stack size limit was reached ({name} at "
-                f"{note.get('address', '?')})",
-                **streams,
-            )
-        where = f" at address {note['address']}" if "address" in note else ""
-        hint = (
-            " (killed from outside, e.g. by the out-of-memory killer)"
-            if (report.signal == signal.SIGKILL)
-            else ""
-        )
-        message = f"killed by {name} ({signal.strsignal(report.signal)}){where}{hint}"
-        return Failure(Status.CRASH, _with_stderr(message, report), **streams)
-    result = report.result
-    if result is None:
-        code = report.exit_code
-        return Failure(
-            Status.CRASH,
-            _with_stderr(
-                f"the process exited with status {code} before finishing "
-                "(exit() or similar inside the candidate?)",
-                report,
-            ),
-            **streams,
-        )
-    status = Status(result.get("status", "crash"))
-    if status is not Status.OK:
-        return Failure(status, str(result.get("message", "")), **streams)
-    if report.left_behind:
-        return Failure(
-            Status.CRASH,
-            f"the candidate left {report.left_behind} process(es) running; all were killed "
-            "(candidates must not fork)",
-            **streams,
-        )
-    return None
+    where = f" at address {note['address']}" if "address" in note else ""
+    hint = " (killed from outside, e.g. by the out-of-memory killer)" if number == 9 else ""
+    message = f"killed by {name} ({signal.strsignal(number)}){where}{hint}"
+    if stderr:
+        message += f"; stderr: {stderr}"
+    return Failure(Status.CRASH, message, stderr=stderr)

@@ -1,4 +1,5 @@
-"""Tasks: a directory with ``task.toml`` naming the initial program, inputs and check."""
+"""Tasks: a directory with ``task.toml`` naming the initial program, its input generator
+and the check."""
 
 from __future__ import annotations
 
@@ -8,11 +9,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..common.paths import package_dir
+from .generator import GeneratorError, TaskGenerator, fresh_seed
 
 DEFAULT_CXXFLAGS: tuple[str, ...] = ("-O2", "-std=c++17", "-fPIC")
 CHECK_KINDS = ("exact", "float64", "key_value", "decompress")
 OBJECTIVES = ("time", "output_metric")
 DIRECTIONS = ("maximize", "minimize")
+DEFAULT_OUTPUT_CAPACITY = 1 << 20
+MAX_OUTPUT_CAPACITY = 256 << 20
 
 
 class TaskError(ValueError):
@@ -51,14 +55,21 @@ class Task:
     name: str
     directory: Path
     initial: Path
-    inputs: tuple[Path, ...]
+    generator_path: Path
+    output_capacity: int  # bytes of the output buffer every aiopt_run gets
     cxxflags: tuple[str, ...]
     check: CheckSpec
-    timing_input: Path
     objective: Objective = Objective()
 
-    def read_inputs(self) -> list[bytes]:
-        return [path.read_bytes() for path in self.inputs]
+    def generator(self) -> TaskGenerator:
+        """The task's input generator (loaded once per task object)."""
+        loaded = _GENERATORS.get(self.generator_path)
+        if loaded is None:
+            loaded = _GENERATORS[self.generator_path] = TaskGenerator(self.generator_path)
+        return loaded
+
+
+_GENERATORS: dict[Path, TaskGenerator] = {}
 
 
 def _flags(value: object, where: Path) -> tuple[str, ...]:
@@ -167,29 +178,40 @@ def load_task(path: str | Path) -> Task:
     if not initial.is_file():
         raise TaskError(f"{toml_path}: initial program {initial} does not exist")
 
-    input_names = data.get("inputs")
-    if not isinstance(input_names, list) or not input_names:
-        raise TaskError(f"{toml_path}: 'inputs' must be a non-empty list of files")
-    inputs = []
-    for name in input_names:
-        if not isinstance(name, str):
-            raise TaskError(f"{toml_path}: inputs must be file names")
-        input_path = directory / name
-        if not input_path.is_file():
-            raise TaskError(f"{toml_path}: input {input_path} does not exist")
-        inputs.append(input_path)
+    if "inputs" in data or "timing_input" in data:
+        raise TaskError(
+            f'{toml_path}: input files are gone; a task has generator = "generator.py" '
+            "(params() and generate(seed); see the README)"
+        )
+    generator_name = data.get("generator", "generator.py")
+    if not isinstance(generator_name, str) or not (directory / generator_name).is_file():
+        raise TaskError(f"{toml_path}: generator {generator_name!r} (a .py file) does not exist")
+    capacity = data.get("output_capacity", DEFAULT_OUTPUT_CAPACITY)
+    if not isinstance(capacity, int) or not 0 < capacity <= MAX_OUTPUT_CAPACITY:
+        raise TaskError(f"{toml_path}: output_capacity must be 1 .. {MAX_OUTPUT_CAPACITY} bytes")
 
-    timing_name = data.get("timing_input", input_names[0])
-    if not isinstance(timing_name, str) or timing_name not in input_names:
-        raise TaskError(f"{toml_path}: timing_input must be one of the inputs")
-
-    return Task(
+    task = Task(
         name=str(data.get("name", directory.name)),
         directory=directory,
         initial=initial,
-        inputs=tuple(inputs),
+        generator_path=directory / generator_name,
+        output_capacity=capacity,
         cxxflags=_flags(data.get("cxxflags"), toml_path),
         check=_check(data.get("check"), toml_path, directory),
-        timing_input=directory / timing_name,
         objective=_objective(data, toml_path),
     )
+    _require_seeded_inputs(task, toml_path)
+    return task
+
+
+def _require_seeded_inputs(task: Task, where: Path) -> None:
+    """Rejects a task whose generator fails or gives the same input for two seeds (a
+    candidate could then cache its answer); outputs are checked when the reference runs."""
+    try:
+        generator = task.generator()
+        generator.params()
+        first, second = generator.generate(fresh_seed()), generator.generate(fresh_seed())
+    except GeneratorError as error:
+        raise TaskError(str(error)) from error
+    if first == second:
+        raise TaskError(f"{where}: the generator gives the same input for different seeds")

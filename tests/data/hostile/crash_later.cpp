@@ -1,36 +1,29 @@
 // Hostile test candidate: behaves for 20 calls, then dereferences a null pointer (crashes while timed).
 #include <cstdint>
 #include <cstring>
-#include <vector>
 
 #include "aiopt.h"
 
-struct State {
-  std::vector<unsigned char> data;
-  uint64_t sum = 0;
-};
-
-extern "C" void* aiopt_init(const unsigned char* input, size_t len) {
-  return new State{std::vector<unsigned char>(input, input + len), 0};
+extern "C" void* aiopt_init(const unsigned char* params, size_t params_len) {
+  (void)params;
+  (void)params_len;
+  return nullptr;
 }
 
-extern "C" void aiopt_run(void* p) {
-  auto* s = static_cast<State*>(p);
+extern "C" size_t aiopt_run(void* state, const unsigned char* input, size_t input_len,
+                            unsigned char* out, size_t out_cap) {
+  (void)state;
   uint64_t sum = 0;
   for (int round = 0; round < 200; ++round) {
-    for (unsigned char c : s->data) sum = sum * 1099511628211ULL + c + round;
+    for (size_t i = 0; i < input_len; ++i) sum = sum * 1099511628211ULL + input[i] + round;
   }
-  s->sum = sum;
   static int calls = 0;
   if (++calls > 20) {
     volatile int* nowhere = nullptr;
     *nowhere = 1;
   }
-}
-
-extern "C" size_t aiopt_output(void* p, unsigned char* out, size_t cap) {
-  if (cap >= 8) std::memcpy(out, &static_cast<State*>(p)->sum, 8);
+  if (out_cap >= 8) std::memcpy(out, &sum, 8);
   return 8;
 }
 
-extern "C" void aiopt_fini(void* p) { delete static_cast<State*>(p); }
+extern "C" void aiopt_fini(void* state) { (void)state; }

@@ -1,17 +1,13 @@
 // Hostile test candidate: recurses without bound in aiopt_run.
 #include <cstdint>
 #include <cstring>
-#include <vector>
 
 #include "aiopt.h"
 
-struct State {
-  std::vector<unsigned char> data;
-  uint64_t sum = 0;
-};
-
-extern "C" void* aiopt_init(const unsigned char* input, size_t len) {
-  return new State{std::vector<unsigned char>(input, input + len), 0};
+extern "C" void* aiopt_init(const unsigned char* params, size_t params_len) {
+  (void)params;
+  (void)params_len;
+  return nullptr;
 }
 
 static uint64_t recurse(uint64_t depth) {
@@ -20,13 +16,14 @@ static uint64_t recurse(uint64_t depth) {
   return recurse(depth + 1) + pad[0];
 }
 
-extern "C" void aiopt_run(void* p) {
-  static_cast<State*>(p)->sum = recurse(1);
-}
-
-extern "C" size_t aiopt_output(void* p, unsigned char* out, size_t cap) {
-  if (cap >= 8) std::memcpy(out, &static_cast<State*>(p)->sum, 8);
+extern "C" size_t aiopt_run(void* state, const unsigned char* input, size_t input_len,
+                            unsigned char* out, size_t out_cap) {
+  (void)state;
+  (void)input;
+  (void)input_len;
+  uint64_t sum = recurse(1);
+  if (out_cap >= 8) std::memcpy(out, &sum, 8);
   return 8;
 }
 
-extern "C" void aiopt_fini(void* p) { delete static_cast<State*>(p); }
+extern "C" void aiopt_fini(void* state) { (void)state; }

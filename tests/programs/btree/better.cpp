@@ -1,37 +1,37 @@
-// B+-tree of uint64 keys -> uint64 values: every run builds a fresh tree from a
-// generated stream of inserts (with some overwrites of existing keys), then
-// answers a stream of point lookups (about half of them hit).
+// B+-tree of uint64 keys -> uint64 values: every call builds a fresh tree from a
+// stream of inserts (with some overwrites of existing keys), then answers a stream of
+// point lookups (about half of them come from the inserted key domain).
 //
-// Input file: "inserts=<n> lookups=<m> seed=<s>". aiopt_init generates the key
-// streams; aiopt_run builds the tree, runs the lookups and frees the tree.
-// Output: 6 little-endian uint64 values (lookup checksum, hits, misses,
-// distinct keys, tree height, leaf count).
+// params: 2 little-endian uint64 (number of inserts n, number of lookups m).
+// input: n insert keys then m lookup keys, little-endian uint64 each ((n + m) * 8 bytes).
+// Output: 6 little-endian uint64 values (lookup checksum, hits, misses, distinct keys,
+// tree height, leaf count); 0 bytes on malformed input.
+//
+// The harness generates a fresh input for every call: insert keys are drawn from a domain of
+// about n * 6 / 5 random keys (so some inserts overwrite), half of the lookups from the same
+// domain and half are arbitrary 64-bit values.
 #include "aiopt.h"
 
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
-#include <string>
 #include <new>
+#include <string>
 #include <vector>
 
 namespace {
 
-uint64_t splitmix64(uint64_t& s) {
-    uint64_t z = (s += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
+uint64_t load_u64(const unsigned char* p) {
+    uint64_t v = 0;
+    for (int b = 7; b >= 0; --b) v = v << 8 | p[b];
+    return v;
 }
 
-uint64_t param(const std::string& text, const char* key, uint64_t def) {
-    size_t p = text.find(key);
-    if (p == std::string::npos) return def;
-    return std::strtoull(text.c_str() + p + std::strlen(key), nullptr, 10);
-}
-
+// The key streams of the current call (decoded from the input) and its result.
 struct State {
+    size_t inserts = 0, lookups = 0;  // fixed sizes from params
+    bool valid = false;
     std::vector<uint64_t> insert_keys;
     std::vector<uint64_t> lookup_keys;
     uint64_t result[6];
@@ -204,33 +204,36 @@ void run(State* s) {
 
 }  // namespace
 
-extern "C" void* aiopt_init(const unsigned char* input, size_t len) {
-    std::string text(reinterpret_cast<const char*>(input), len);
+extern "C" void* aiopt_init(const unsigned char* params, size_t len) {
     State* s = new State;
-    uint64_t n = param(text, "inserts=", 100000), m = param(text, "lookups=", 100000);
-    uint64_t seed = param(text, "seed=", 1);
-    // Keys come from a domain of about n*6/5 values, so some inserts overwrite.
-    uint64_t domain = n + n / 5 + 1;
-    auto key_of = [](uint64_t x) { return x * 0xD6E8FEB86659FD93ull ^ 0x5DEECE66Dull; };
-    for (uint64_t i = 0; i < n; ++i) s->insert_keys.push_back(key_of(splitmix64(seed) % domain));
-    // Lookups: half from the key domain (mostly hits), half arbitrary (misses).
-    for (uint64_t i = 0; i < m; ++i) {
-        uint64_t r = splitmix64(seed);
-        s->lookup_keys.push_back(r & 1 ? key_of((r >> 1) % domain) : r);
+    if (params && len == 16) {
+        s->inserts = load_u64(params);
+        s->lookups = load_u64(params + 8);
+        s->valid = s->inserts <= (1u << 28) && s->lookups <= (1u << 28);
+    }
+    if (s->valid) {
+        s->insert_keys.reserve(s->inserts);
+        s->lookup_keys.reserve(s->lookups);
     }
     std::memset(s->result, 0, sizeof s->result);
     return s;
 }
 
-extern "C" void aiopt_run(void* state) { run(static_cast<State*>(state)); }
-
-extern "C" size_t aiopt_output(void* state, unsigned char* out, size_t cap) {
-    const State* s = static_cast<State*>(state);
-    unsigned char buf[48];
+extern "C" size_t aiopt_run(void* state, const unsigned char* input, size_t len,
+                            unsigned char* out, size_t cap) {
+    State* s = static_cast<State*>(state);
+    if (!s || !s->valid || !input || len != (s->inserts + s->lookups) * 8) return 0;
+    s->insert_keys.resize(s->inserts);
+    s->lookup_keys.resize(s->lookups);
+    for (size_t i = 0; i < s->inserts; ++i) s->insert_keys[i] = load_u64(input + 8 * i);
+    input += 8 * s->inserts;
+    for (size_t i = 0; i < s->lookups; ++i) s->lookup_keys[i] = load_u64(input + 8 * i);
+    run(s);
+    const size_t n = sizeof s->result;
+    if (!out || cap < n) return n;
     for (int i = 0; i < 6; ++i)
-        for (int b = 0; b < 8; ++b) buf[i * 8 + b] = (unsigned char)(s->result[i] >> (8 * b));
-    if (out) std::memcpy(out, buf, cap < sizeof buf ? cap : sizeof buf);
-    return sizeof buf;
+        for (int b = 0; b < 8; ++b) out[i * 8 + b] = (unsigned char)(s->result[i] >> (8 * b));
+    return n;
 }
 
 extern "C" void aiopt_fini(void* state) { delete static_cast<State*>(state); }

@@ -1,8 +1,8 @@
 // gpt_mini: forward pass of a tiny GPT-2 style transformer.
 //
-// Weights are generated deterministically from the seed in the input. The program
-// runs a fixed token sequence through the model, one position at a time with a
-// key/value cache (like a decoder at inference time), and keeps the logits of every
+// The model config and weights are the task's fixed parameters (aiopt_init); every
+// aiopt_run gets a token sequence and runs it through the model one position at a time
+// with a key/value cache (like a decoder at inference time), keeping the logits of every
 // position. Output: the logits, [ctx][vocab] little-endian float64.
 #include "aiopt.h"
 
@@ -10,14 +10,12 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
-#include <string>
 #include <vector>
 
 namespace {
 
 struct Config {
     int dim = 128, layers = 4, heads = 4, ctx = 16, vocab = 512, max_seq = 1024;
-    uint64_t seed = 1;
 };
 
 struct Layer {
@@ -35,46 +33,48 @@ struct Model {
     std::vector<double> wpe;  // [max_seq][dim]
     std::vector<Layer> layers;
     std::vector<double> lnf_g, lnf_b;
-    std::vector<int> tokens;  // [ctx]
+    std::vector<int> tokens;  // [ctx], from the input of each run
     std::vector<double> key_cache, value_cache;  // [layers][max_seq][dim]
     std::vector<double> logits;                  // [ctx][vocab]
 };
 
-uint64_t splitmix64(uint64_t& s) {
-    uint64_t z = (s += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-}
+// Reads the parameter blob (layout in NOTES.md): a little-endian uint32 header, then
+// float64 arrays. Any short read marks the blob as malformed.
+struct Reader {
+    const unsigned char* p;
+    size_t left;
+    bool ok = true;
 
-// uniform in [-scale, scale), computed with exact integer arithmetic
-std::vector<double> random_vec(uint64_t& s, size_t n, double scale) {
-    std::vector<double> v(n);
-    for (size_t i = 0; i < n; i++) {
-        double u = (double)(splitmix64(s) >> 11) * (1.0 / 9007199254740992.0);
-        v[i] = (2.0 * u - 1.0) * scale;
+    uint32_t u32() {
+        if (left < 4) { ok = false; return 0; }
+        uint32_t v = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+                     (uint32_t)p[3] << 24;
+        p += 4; left -= 4;
+        return v;
     }
-    return v;
-}
 
-void parse_config(const unsigned char* input, size_t len, Config& c) {
-    std::string text((const char*)input, len);
-    size_t p = 0;
-    while (p < text.size()) {
-        size_t eq = text.find('=', p);
-        if (eq == std::string::npos) break;
-        size_t ks = text.find_last_of(" \t\r\n", eq);
-        std::string key = text.substr(ks == std::string::npos || ks < p ? p : ks + 1,
-                                      eq - (ks == std::string::npos || ks < p ? p : ks + 1));
-        long long val = std::strtoll(text.c_str() + eq + 1, nullptr, 10);
-        if (key == "dim") c.dim = (int)val;
-        else if (key == "layers") c.layers = (int)val;
-        else if (key == "heads") c.heads = (int)val;
-        else if (key == "ctx") c.ctx = (int)val;
-        else if (key == "vocab") c.vocab = (int)val;
-        else if (key == "seed") c.seed = (uint64_t)val;
-        p = eq + 1;
+    std::vector<double> f64(size_t n) {
+        if (n > left / sizeof(double)) { ok = false; return {}; }
+        std::vector<double> v(n);
+        std::memcpy(v.data(), p, n * sizeof(double));  // the host is little-endian
+        p += n * sizeof(double); left -= n * sizeof(double);
+        return v;
     }
+};
+
+// Copies the input token ids (ctx little-endian uint32, see NOTES.md) into m.tokens.
+// False if the input is malformed (wrong length, or a token id >= vocab); aiopt_run
+// then returns an empty output.
+bool read_tokens(Model& m, const unsigned char* in, size_t len) {
+    const Config& c = m.cfg;
+    if (len != (size_t)c.ctx * 4) return false;
+    for (int i = 0; i < c.ctx; i++, in += 4) {
+        uint32_t t = (uint32_t)in[0] | (uint32_t)in[1] << 8 | (uint32_t)in[2] << 16 |
+                     (uint32_t)in[3] << 24;
+        if (t >= (uint32_t)c.vocab) return false;
+        m.tokens[i] = (int)t;
+    }
+    return true;
 }
 
 // EVOLVE-BLOCK-START
@@ -178,48 +178,57 @@ void run_model(Model& m) {
 
 }  // namespace
 
-extern "C" void* aiopt_init(const unsigned char* input, size_t len) {
+extern "C" void* aiopt_init(const unsigned char* params, size_t params_len) {
+    Reader r{params, params_len};
     Model* m = new Model();
     Config& c = m->cfg;
-    parse_config(input, len, c);
-    if (c.ctx > c.max_seq) c.ctx = c.max_seq;
-    uint64_t s = c.seed;
+    c.dim = (int)r.u32(); c.layers = (int)r.u32(); c.heads = (int)r.u32();
+    c.ctx = (int)r.u32(); c.vocab = (int)r.u32(); c.max_seq = (int)r.u32();
+    if (!r.ok || c.dim <= 0 || c.dim > 4096 || c.layers <= 0 || c.layers > 64 || c.heads <= 0 ||
+        c.dim % c.heads != 0 || c.ctx <= 0 || c.ctx > c.max_seq || c.max_seq > 65536 ||
+        c.vocab <= 0 || c.vocab > 1 << 20) {
+        delete m;
+        return nullptr;
+    }
     const int dim = c.dim, hidden = 4 * dim;
-    const double sd = 1.0 / std::sqrt((double)dim), sh = 1.0 / std::sqrt((double)hidden);
-    m->wte = random_vec(s, (size_t)c.vocab * dim, 1.0);
-    m->wpe = random_vec(s, (size_t)c.max_seq * dim, 0.5);
-    for (int l = 0; l < c.layers; l++) {
+    m->wte = r.f64((size_t)c.vocab * dim);
+    m->wpe = r.f64((size_t)c.max_seq * dim);
+    for (int l = 0; l < c.layers && r.ok; l++) {
         Layer L;
-        L.ln1_g = random_vec(s, dim, 0.2); for (double& g : L.ln1_g) g += 1.0;
-        L.ln1_b = random_vec(s, dim, 0.1);
-        L.w_qkv = random_vec(s, (size_t)dim * 3 * dim, 2.0 * sd);
-        L.b_qkv = random_vec(s, 3 * dim, 0.1);
-        L.w_proj = random_vec(s, (size_t)dim * dim, sd);
-        L.b_proj = random_vec(s, dim, 0.1);
-        L.ln2_g = random_vec(s, dim, 0.2); for (double& g : L.ln2_g) g += 1.0;
-        L.ln2_b = random_vec(s, dim, 0.1);
-        L.w_fc = random_vec(s, (size_t)dim * hidden, 2.0 * sd);
-        L.b_fc = random_vec(s, hidden, 0.1);
-        L.w_out = random_vec(s, (size_t)hidden * dim, sh);
-        L.b_out = random_vec(s, dim, 0.1);
+        L.ln1_g = r.f64(dim);
+        L.ln1_b = r.f64(dim);
+        L.w_qkv = r.f64((size_t)dim * 3 * dim);
+        L.b_qkv = r.f64(3 * dim);
+        L.w_proj = r.f64((size_t)dim * dim);
+        L.b_proj = r.f64(dim);
+        L.ln2_g = r.f64(dim);
+        L.ln2_b = r.f64(dim);
+        L.w_fc = r.f64((size_t)dim * hidden);
+        L.b_fc = r.f64(hidden);
+        L.w_out = r.f64((size_t)hidden * dim);
+        L.b_out = r.f64(dim);
         m->layers.push_back(std::move(L));
     }
-    m->lnf_g = random_vec(s, dim, 0.2); for (double& g : m->lnf_g) g += 1.0;
-    m->lnf_b = random_vec(s, dim, 0.1);
-    m->tokens.resize(c.ctx);
-    for (int i = 0; i < c.ctx; i++) m->tokens[i] = (int)(splitmix64(s) % (uint64_t)c.vocab);
+    m->lnf_g = r.f64(dim);
+    m->lnf_b = r.f64(dim);
+    if (!r.ok || r.left != 0) {
+        delete m;
+        return nullptr;
+    }
+    m->tokens.assign(c.ctx, 0);
     m->key_cache.assign((size_t)c.layers * c.max_seq * dim, 0.0);
     m->value_cache.assign((size_t)c.layers * c.max_seq * dim, 0.0);
     m->logits.assign((size_t)c.ctx * c.vocab, 0.0);
     return m;
 }
 
-extern "C" void aiopt_run(void* state) { run_model(*(Model*)state); }
-
-extern "C" size_t aiopt_output(void* state, unsigned char* out, size_t cap) {
+extern "C" size_t aiopt_run(void* state, const unsigned char* input, size_t input_len,
+                            unsigned char* out, size_t out_cap) {
     Model* m = (Model*)state;
+    if (!m || !read_tokens(*m, input, input_len)) return 0;  // malformed: empty output
+    run_model(*m);
     size_t need = m->logits.size() * sizeof(double);
-    if (out && cap > 0) std::memcpy(out, m->logits.data(), need < cap ? need : cap);
+    if (need <= out_cap) std::memcpy(out, m->logits.data(), need);
     return need;
 }
 

@@ -1,9 +1,9 @@
 // Known-better matmul (never shown to an LLM): loop order i-k-j.
-// The input is a line "n=N seed=S"; the matrices are generated from the seed.
+// params: uint32 n. Input: A then B, n * n float64 each, row-major. Output: C, likewise.
+#include <cstddef>
 #include <cstdint>
-#include <cstdio>
 #include <cstring>
-#include <string>
+#include <new>
 #include <vector>
 
 #include "aiopt.h"
@@ -41,45 +41,40 @@ static void multiply(int n, const double* a, const double* b, double* c) {
 }
 // EVOLVE-BLOCK-END
 
-static uint64_t splitmix64(uint64_t& state) {
-  uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-
-// A value in [-1, 1) with 53 random bits.
-static double next_value(uint64_t& state) {
-  return static_cast<double>(splitmix64(state) >> 11) * 0x1.0p-52 - 1.0;
-}
-
-extern "C" void* aiopt_init(const unsigned char* input, size_t len) {
-  std::string text(reinterpret_cast<const char*>(input), len);
-  int n = 0;
-  unsigned long long seed = 0;
-  if (std::sscanf(text.c_str(), "n=%d seed=%llu", &n, &seed) != 2 || n <= 0 || n > 4096) {
-    return nullptr;
-  }
-  auto* m = new Matmul;
-  m->n = n;
-  uint64_t state = seed;
-  m->a.resize(static_cast<size_t>(n) * n);
-  m->b.resize(static_cast<size_t>(n) * n);
-  m->c.assign(static_cast<size_t>(n) * n, 0.0);
-  for (double& x : m->a) x = next_value(state);
-  for (double& x : m->b) x = next_value(state);
+extern "C" void* aiopt_init(const unsigned char* params, size_t len) {
+  uint32_t n = 0;
+  if (len != sizeof n) return nullptr;
+  std::memcpy(&n, params, sizeof n);  // little-endian uint32
+  if (n == 0 || n > 4096) return nullptr;
+  auto* m = new (std::nothrow) Matmul;
+  if (m == nullptr) return nullptr;
+  m->n = static_cast<int>(n);
+  const size_t count = static_cast<size_t>(n) * n;
+  m->a.resize(count);
+  m->b.resize(count);
+  m->c.resize(count);
   return m;
 }
 
-extern "C" void aiopt_run(void* state) {
+extern "C" size_t aiopt_run(void* state, const unsigned char* input, size_t input_len,
+                            unsigned char* out, size_t out_cap) {
   auto* m = static_cast<Matmul*>(state);
-  multiply(m->n, m->a.data(), m->b.data(), m->c.data());
-}
-
-extern "C" size_t aiopt_output(void* state, unsigned char* out, size_t cap) {
-  auto* m = static_cast<Matmul*>(state);
+  if (m == nullptr) return 0;
   const size_t bytes = m->c.size() * sizeof(double);
-  if (bytes <= cap) std::memcpy(out, m->c.data(), bytes);
+  if (input_len != 2 * bytes) return 0;
+  if (bytes > out_cap) return bytes;
+  const double* a = reinterpret_cast<const double*>(input);
+  if (reinterpret_cast<uintptr_t>(input) % alignof(double) != 0) {
+    // A misaligned input buffer: copy A and B into aligned scratch first.
+    std::memcpy(m->a.data(), input, bytes);
+    std::memcpy(m->b.data(), input + bytes, bytes);
+    a = m->a.data();
+  }
+  const double* b = a == m->a.data() ? m->b.data() : a + m->c.size();
+  const bool aligned_out = reinterpret_cast<uintptr_t>(out) % alignof(double) == 0;
+  double* c = aligned_out ? reinterpret_cast<double*>(out) : m->c.data();
+  multiply(m->n, a, b, c);
+  if (!aligned_out) std::memcpy(out, m->c.data(), bytes);
   return bytes;
 }
 

@@ -1,0 +1,520 @@
+"""Timed calls of one or two programs in sandboxed workers, every output checked outside.
+
+The trusted side (this process) holds the truth: it makes every input from a fresh seed
+with the task's generator, keeps every expected output, and judges every reply. Each
+loaded copy of a program is an ``aiopt-worker`` process of its own (sandbox.worker_client)
+with its own code layout (a link-time pad, build.compiler.layout_copy) and data layout
+(a layout seed); all of them are pinned to one CPU and take turns call by call, so no
+candidate shares an address space with the baseline, the inputs or the expected outputs.
+
+One session:
+
+1. every copy gets the task's params (``aiopt_init``) and a random number of warmup
+   calls (2 to 5) on fresh inputs: checked like every other call, not timed;
+2. rounds: for ``compare`` (two programs, copies paired), a round of one pair is ABBA or
+   BAAB (random) on two fresh inputs, x1 for the first two calls and x2 for the last two;
+   for ``measure`` (one program), a round is one call of each copy;
+3. after every reply: the output is checked against the task's initial program on the
+   same input (its output in the same round, or a reference worker's); the worker must
+   be single-threaded and childless, must not have used more CPU than the call's round
+   trip allows, and its reported time must fit inside the harness's own clock;
+4. a result counts only from workers that exit cleanly when told to (``aiopt_fini``).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import random
+import statistics
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..build.compiler import LAYOUT_PAD_STEP, LAYOUT_PAD_STEPS, LinkError, layout_copy
+from ..common.statistics import RatioEstimate, copy_ratio
+from ..sandbox.cpu_lease import cpu_lease
+from ..sandbox.verdict import Failure, Status
+from ..sandbox.worker_client import CallReply, Limits, Worker, WorkerFailed
+from ..tasks.generator import fresh_seed
+from ..tasks.metric import OutputFormatError, metric_value
+from ..tasks.output_check import describe_difference
+from ..tasks.task import Task
+
+WARMUP_RANGE = (2, 5)  # untimed calls per copy, inclusive, chosen at random
+HARD_MIN_ROUNDS = 3  # rounds per copy before any stopping rule applies
+CPU_SLACK_NS = 25_000_000  # /proc CPU times tick at 10 ms: two ticks and some
+# A worker's reported time may fall short of the harness's round trip by the transfer of
+# input and output and two wakeups. Beyond what the trusted program's calls show, allow:
+CLOCK_SLACK_NS = 250_000
+CLOCK_SLACK_FRACTION = 0.05
+PIPE_NS_PER_BYTE = 5.0  # for output beyond the trusted program's
+
+
+@dataclass(frozen=True)
+class Program:
+    """A compiled program to run: its object file, and whether it is the task's initial
+    program (whose outputs define the expected ones)."""
+
+    object_file: Path
+    reference: bool
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How long a session runs and how it stops."""
+
+    budget: float  # seconds of rounds (warmup excluded)
+    copies: int  # loaded copies per program (pairs, for two programs)
+    min_rounds: int = 5  # rounds per copy before the precision rule may stop
+    max_rounds: int = 1000  # rounds per copy
+    precision: float = 0.0  # stop once the interval's relative half-width is this; 0: never
+    timeout: float = 30.0  # seconds for any one request
+    counters: str = "none"  # the worker's --counters
+    inject_errno: str = ""  # testing: the worker's --inject-errno
+
+
+@dataclass
+class Call:
+    """One timed call."""
+
+    program: int
+    copy: int
+    round: int  # per copy (pair)
+    wall_ns: int
+    cpu_ns: int
+    observed_ns: int
+    counters: tuple[float, ...]
+
+
+@dataclass
+class SessionResult:
+    calls: list[Call]
+    counter_status: list[dict[str, Any]]
+    rounds: int  # per copy
+    stopped_by: str
+    seconds: float
+    per_copy_log_ratios: list[list[float]]  # two programs: per pair, its round ratios
+    metrics: list[list[float]]  # output-metric tasks: per program, per checked call
+    offcpu: list[dict[str, int | None]]  # per program, from /proc, summed over copies
+    layout_pads: list[list[int]]  # per program, per copy
+    checked_calls: int
+    distinct_inputs: int  # seeds used; each input goes to one call of each program
+    clock_overhead_ns: list[float] = field(default_factory=list)  # per program, median
+
+    def estimate(self) -> RatioEstimate:
+        return copy_ratio(self.per_copy_log_ratios)
+
+
+@dataclass(frozen=True)
+class SessionFailure:
+    failure: Failure
+    program: int | None  # index into the session's programs; None: not attributable
+
+
+class _Abort(Exception):
+    def __init__(self, status: Status, message: str, program: int | None) -> None:
+        super().__init__(message)
+        self.failure = Failure(status, message)
+        self.program = program
+
+
+@dataclass
+class _Copy:
+    program: int
+    index: int
+    worker: Worker
+    pad: int
+    cpu_after_last_ns: int = 0
+    calls: int = 0
+
+
+def _schedstat(pid: int) -> dict[str, int | None]:
+    """Run time, run-queue wait, timeslices and context switches of a worker's thread."""
+    figures: dict[str, int | None] = {
+        "run_ns": None,
+        "runqueue_wait_ns": None,
+        "timeslices": None,
+        "voluntary_switches": None,
+        "involuntary_switches": None,
+    }
+    try:
+        run, wait, slices = Path(f"/proc/{pid}/schedstat").read_text().split()[:3]
+        figures.update(run_ns=int(run), runqueue_wait_ns=int(wait), timeslices=int(slices))
+    except (OSError, ValueError):
+        pass  # kernels without CONFIG_SCHEDSTATS: unavailable
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key == "voluntary_ctxt_switches":
+                figures["voluntary_switches"] = int(value)
+            elif key == "nonvoluntary_ctxt_switches":
+                figures["involuntary_switches"] = int(value)
+    except (OSError, ValueError):
+        pass
+    return figures
+
+
+class _Session:
+    def __init__(
+        self,
+        programs: list[Program],
+        task: Task,
+        cpu: int,
+        limits: Limits,
+        plan: Plan,
+        scratch: Path,
+        rng: random.Random,
+    ) -> None:
+        self.programs = programs
+        self.task = task
+        self.cpu = cpu
+        self.limits = limits
+        self.plan = plan
+        self.scratch = scratch
+        self.rng = rng
+        self.generator = task.generator()
+        self.params = self.generator.params()
+        self.copies: list[list[_Copy]] = []
+        self.oracle: _Copy | None = None
+        self.seen_seeds: set[int] = set()
+        self.checked = 0
+        self.metrics: list[list[float]] = [[] for _ in programs]
+        self.overheads: list[list[int]] = [[] for _ in programs]
+        self.output_sizes: list[list[int]] = [[] for _ in programs]
+        self.observed: list[list[int]] = [[] for _ in programs]
+        self.expected_outputs: set[bytes] = set()
+        self.trusted_overheads: list[int] = []
+        self.trusted_sizes: list[int] = []
+        self.reference_index = next((i for i, p in enumerate(programs) if p.reference), None)
+
+    # --- workers ------------------------------------------------------------------------
+
+    def _start(self, program: int, index: int, object_file: Path) -> _Copy:
+        pad = self.rng.randrange(LAYOUT_PAD_STEPS) * LAYOUT_PAD_STEP
+        try:
+            shared_object = layout_copy(object_file, pad)
+        except LinkError as error:
+            raise _Abort(Status.HARNESS_ERROR, str(error), None) from error
+        worker = Worker(
+            shared_object,
+            cpu=self.cpu,
+            out_cap=self.task.output_capacity,
+            scratch=self.scratch / f"p{program}-c{index}",
+            limits=self.limits,
+            counters=self.plan.counters,
+            layout_seed=self.rng.getrandbits(24),
+            inject_errno=self.plan.inject_errno,
+        )
+        copy = _Copy(program, index, worker, pad)
+        self._guard(copy, lambda: worker.init(self.params, self.plan.timeout))
+        return copy
+
+    def start(self) -> None:
+        for p, program in enumerate(self.programs):
+            self.copies.append([])
+            for k in range(self.plan.copies):
+                self.copies[p].append(self._start(p, k, program.object_file))
+        if self.reference_index is None:
+            reference = self.task_reference
+            self.oracle = self._start(-1, 0, reference)
+
+    task_reference: Path  # set by run_session: the initial program's object file
+
+    def _guard(self, copy: _Copy, action: Any) -> Any:
+        try:
+            return action()
+        except WorkerFailed as error:
+            program = None if copy.program < 0 else copy.program
+            if copy.program < 0:
+                raise _Abort(
+                    Status.HARNESS_ERROR,
+                    f"the task's initial program failed as the reference: {error.failure.message}",
+                    None,
+                ) from error
+            raise _Abort(error.failure.status, error.failure.message, program) from error
+
+    def close(self) -> None:
+        """Asks every worker to finish; a result counts only if all exit cleanly."""
+        for copy in self._all():
+            self._guard(copy, lambda c=copy: c.worker.quit(self.plan.timeout))
+
+    def kill(self) -> int:
+        return sum(copy.worker.kill() for copy in self._all())
+
+    def _all(self) -> list[_Copy]:
+        everyone = [c for copies in self.copies for c in copies]
+        return [*everyone, self.oracle] if self.oracle is not None else everyone
+
+    # --- one call -----------------------------------------------------------------------
+
+    def fresh_input(self) -> tuple[int, bytes]:
+        seed = fresh_seed()
+        while seed in self.seen_seeds:
+            seed = fresh_seed()
+        self.seen_seeds.add(seed)
+        return seed, self.generator.generate(seed)
+
+    def call(self, copy: _Copy, data: bytes) -> CallReply:
+        reply: CallReply = self._guard(copy, lambda: copy.worker.run(data, self.plan.timeout))
+        program = None if copy.program < 0 else copy.program
+        stats = self._guard(copy, copy.worker.stats)
+        copy.calls += 1
+        if stats.children:
+            raise _Abort(
+                Status.CHILD_PROCESS,
+                f"call {copy.calls}: the candidate's process has child process(es) "
+                f"{', '.join(map(str, stats.children))}; candidates must not start processes",
+                program,
+            )
+        if stats.threads != 1:
+            raise _Abort(
+                Status.THREAD_LEFT_RUNNING,
+                f"call {copy.calls}: {stats.threads - 1} thread(s) still alive after "
+                "aiopt_run returned; work must be finished (threads joined) inside the call",
+                program,
+            )
+        used = stats.cpu_ns - copy.cpu_after_last_ns
+        if copy.calls > 1 and used > reply.observed_ns + CPU_SLACK_NS:
+            raise _Abort(
+                Status.THREAD_LEFT_RUNNING,
+                f"call {copy.calls}: the process used {used / 1e6:.1f} ms of CPU time across a "
+                f"call of {reply.observed_ns / 1e6:.1f} ms: it ran between calls",
+                program,
+            )
+        copy.cpu_after_last_ns = stats.cpu_ns
+        if reply.wall_ns > reply.observed_ns or reply.cpu_ns > reply.observed_ns + CPU_SLACK_NS:
+            raise _Abort(
+                Status.CLOCK_MISMATCH,
+                f"call {copy.calls}: the worker reported {reply.wall_ns} ns wall and "
+                f"{reply.cpu_ns} ns CPU for a call the harness's clock saw take "
+                f"{reply.observed_ns} ns",
+                program,
+            )
+        overhead = reply.observed_ns - reply.wall_ns
+        if copy.program < 0 or self.programs[copy.program].reference:
+            self.trusted_overheads.append(overhead)
+            self.trusted_sizes.append(len(reply.output))
+        if copy.program >= 0:
+            self.overheads[copy.program].append(overhead)
+            self.output_sizes[copy.program].append(len(reply.output))
+            self.observed[copy.program].append(reply.observed_ns)
+        return reply
+
+    def expected_from_oracle(self, data: bytes) -> bytes:
+        assert self.oracle is not None
+        return self.call(self.oracle, data).output
+
+    def check(self, program: int, seed: int, expected: bytes, output: bytes) -> None:
+        if not self.programs[program].reference:
+            difference = describe_difference(expected, output, self.task.check)
+            if difference is not None:
+                raise _Abort(Status.WRONG_OUTPUT, f"input of seed {seed:#x}: {difference}", program)
+        self.checked += 1
+        metric = self.task.objective.metric
+        if metric is not None:
+            try:
+                self.metrics[program].append(metric_value(output, metric))
+            except OutputFormatError as error:
+                raise _Abort(
+                    Status.WRONG_OUTPUT, f"input of seed {seed:#x}: {error}", program
+                ) from error
+
+    def checked_calls(
+        self, calls: list[tuple[_Copy, bytes]], seed: int, data: bytes
+    ) -> list[CallReply]:
+        """Runs ``calls`` (copy, input) in order, then checks every output of ``data``."""
+        replies = [self.call(copy, payload) for copy, payload in calls]
+        expected: bytes | None = None
+        for (copy, _), reply in zip(calls, replies, strict=True):
+            if self.programs[copy.program].reference:
+                expected = reply.output
+        if expected is None:
+            expected = self.expected_from_oracle(data)
+        if len(self.expected_outputs) < 2:
+            self.expected_outputs.add(expected)
+        for (copy, _), reply in zip(calls, replies, strict=True):
+            self.check(copy.program, seed, expected, reply.output)
+        return replies
+
+    def seed_check(self) -> None:
+        """A task whose initial program gives one output for every input lets a candidate
+        hard-code it: such a task is rejected."""
+        if self.checked >= 3 and len(self.expected_outputs) < 2:
+            raise _Abort(
+                Status.HARNESS_ERROR,
+                f"task {self.task.name}: the initial program's output does not change with "
+                "the seed; the task is unfit for timing (a constant answer would pass)",
+                None,
+            )
+
+    def clock_check(self) -> None:
+        """The untrusted programs' reported times against the trusted ones' overhead."""
+        if not self.trusted_overheads:
+            return
+        trusted = statistics.median(self.trusted_overheads)
+        trusted_size = statistics.median(self.trusted_sizes)
+        for p, program in enumerate(self.programs):
+            if program.reference or not self.overheads[p]:
+                continue
+            overhead = statistics.median(self.overheads[p])
+            extra_bytes = max(0.0, statistics.median(self.output_sizes[p]) - trusted_size)
+            typical = statistics.median(self.observed[p])
+            allowed = (
+                trusted
+                + CLOCK_SLACK_NS
+                + CLOCK_SLACK_FRACTION * typical
+                + PIPE_NS_PER_BYTE * extra_bytes
+            )
+            if overhead > allowed:
+                raise _Abort(
+                    Status.CLOCK_MISMATCH,
+                    f"the harness's clock saw each call take a median {overhead / 1e3:.0f} us "
+                    f"longer than the worker reported, against {trusted / 1e3:.0f} us for the "
+                    "task's initial program: the reported times are too short",
+                    p,
+                )
+
+
+def _offcpu_delta(
+    before: dict[str, int | None], after: dict[str, int | None]
+) -> dict[str, int | None]:
+    return {
+        key: None if before[key] is None or after[key] is None else after[key] - before[key]  # type: ignore[operator]
+        for key in before
+    }
+
+
+def _sum_figures(figures: list[dict[str, int | None]]) -> dict[str, int | None]:
+    total: dict[str, int | None] = {}
+    for key in figures[0]:
+        values = [f[key] for f in figures]
+        total[key] = None if any(v is None for v in values) else sum(v for v in values if v)
+    return total
+
+
+def run_session(
+    programs: list[Program],
+    task: Task,
+    *,
+    reference: Path,
+    cpu: int,
+    limits: Limits,
+    plan: Plan,
+    scratch: Path,
+    seed: int | None = None,
+) -> SessionResult | SessionFailure:
+    """Runs one session (see the module docstring) of one or two programs."""
+    if not 1 <= len(programs) <= 2:
+        raise ValueError("a session times one program or compares two")
+    rng = random.Random(seed if seed is not None else int.from_bytes(os.urandom(8), "little"))
+    session = _Session(programs, task, cpu, limits, plan, scratch, rng)
+    session.task_reference = reference
+    with cpu_lease(cpu):
+        try:
+            return _run(session, rng)
+        except _Abort as abort:
+            return SessionFailure(abort.failure, abort.program)
+        finally:
+            session.kill()
+
+
+def _run(session: _Session, rng: random.Random) -> SessionResult:
+    plan = session.plan
+    session.start()
+    counter_status: list[dict[str, Any]] = []
+    if plan.counters != "none":
+        first = session.copies[0][0]
+        status = session._guard(first, lambda: first.worker.status(plan.timeout))
+        counter_status = list(status.get("counters", []))
+        if status.get("pin_error"):
+            raise _Abort(Status.HARNESS_ERROR, f"pinning failed: {status['pin_error']}", None)
+    pairs = list(zip(*session.copies, strict=True))  # per copy index, one copy per program
+    for pair in pairs:  # warmup rounds: the timed rounds' calls, discarded
+        for _ in range(rng.randint(*WARMUP_RANGE)):
+            seed, data = session.fresh_input()
+            members = list(pair)
+            rng.shuffle(members)
+            session.checked_calls([(copy, data) for copy in members], seed, data)
+    before = [[_schedstat(c.worker.pid) for c in copies] for copies in session.copies]
+    calls: list[Call] = []
+    ratios: list[list[float]] = [[] for _ in pairs]
+    started = time.monotonic()
+    deadline = started + plan.budget
+    rounds = 0
+    stopped_by = "max_rounds"
+    two = len(session.programs) == 2
+    while rounds < plan.max_rounds:
+        order = list(range(len(pairs)))
+        rng.shuffle(order)
+        for j in order:
+            pair = pairs[j]
+            if two:
+                lead, follow = (0, 1) if rng.random() < 0.5 else (1, 0)
+                times: list[list[int]] = [[], []]
+                for half in range(2):
+                    seed, data = session.fresh_input()
+                    sequence = (lead, follow) if half == 0 else (follow, lead)
+                    replies = session.checked_calls([(pair[p], data) for p in sequence], seed, data)
+                    for p, reply in zip(sequence, replies, strict=True):
+                        times[p].append(reply.wall_ns)
+                        calls.append(Call(p, j, rounds, reply.wall_ns, reply.cpu_ns,
+                                          reply.observed_ns, reply.counters))  # fmt: skip
+                low_a, low_b = min(times[0]), min(times[1])
+                if low_a > 0 and low_b > 0:
+                    ratios[j].append(math.log(low_a / low_b))
+            else:
+                seed, data = session.fresh_input()
+                (reply,) = session.checked_calls([(pair[0], data)], seed, data)
+                calls.append(Call(0, j, rounds, reply.wall_ns, reply.cpu_ns,
+                                  reply.observed_ns, reply.counters))  # fmt: skip
+        rounds += 1
+        if rounds < HARD_MIN_ROUNDS:
+            continue
+        if (
+            two
+            and plan.precision > 0
+            and rounds >= plan.min_rounds
+            and copy_ratio(ratios).half_width <= plan.precision
+        ):
+            stopped_by = "precision"
+            break
+        if time.monotonic() >= deadline:
+            stopped_by = "budget"
+            break
+    seconds = time.monotonic() - started
+    after = [[_schedstat(c.worker.pid) for c in copies] for copies in session.copies]
+    session.seed_check()
+    session.clock_check()
+    session.close()
+    offcpu = []
+    for p in range(len(session.programs)):
+        deltas = [_offcpu_delta(b, a) for b, a in zip(before[p], after[p], strict=True)]
+        figures = _sum_figures(deltas)
+        mine = [c for c in calls if c.program == p]
+        voluntary = figures["voluntary_switches"]
+        if voluntary is not None:
+            # each request is awaited in a blocking read: one switch per call is the
+            # worker's, not the candidate's
+            figures["voluntary_switches"] = max(0, voluntary - len(mine))
+        figures.update(
+            calls=len(mine),
+            wall_ns=sum(c.wall_ns for c in mine),
+            cpu_ns=sum(c.cpu_ns for c in mine),
+        )
+        offcpu.append(figures)
+    return SessionResult(
+        calls=calls,
+        counter_status=counter_status,
+        rounds=rounds,
+        stopped_by=stopped_by,
+        seconds=seconds,
+        per_copy_log_ratios=ratios,
+        metrics=session.metrics,
+        offcpu=offcpu,
+        layout_pads=[[c.pad for c in copies] for copies in session.copies],
+        checked_calls=session.checked,
+        distinct_inputs=len(session.seen_seeds),
+        clock_overhead_ns=[statistics.median(o) if o else math.nan for o in session.overheads],
+    )

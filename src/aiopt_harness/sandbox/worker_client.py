@@ -1,0 +1,337 @@
+"""The trusted side of one ``aiopt-worker`` process: start it, talk to it, watch it.
+
+The worker (src/cpp/worker_main.cpp) is a fresh executable, not a fork of Python: it is
+exec'd with an explicit minimal environment, a private scratch directory as its working
+directory and only its two protocol pipes open. It holds one candidate and answers
+requests (framing: ``u8 op | u64 payload_len | payload``, little-endian). Nothing it says
+is trusted: after every call this side reads from ``/proc`` how many threads the process
+has, whether it has children, and how much CPU it used, and it times every round trip
+with its own clock.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import json
+import os
+import select
+import signal
+import struct
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from .process_tree import descendants
+from .verdict import Failure, Status, parse_crash_note, signal_failure
+
+HEADER = struct.Struct("<BQ")
+DONE = struct.Struct("<QQQI")
+EXIT_CODES = {
+    110: "usage error",
+    111: "its parent was gone at start",
+    112: "its request pipe closed",
+    113: "writing a reply failed",
+    114: "dlopen failed",
+    115: "a missing ABI symbol",
+    116: "out of memory for its buffers",
+}
+# Only these reach the candidate's process: no keys, no tokens, no home.
+ENVIRONMENT = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "OMP_NUM_THREADS": "1"}
+
+
+def worker_path() -> Path:
+    """The installed ``aiopt-worker`` executable (next to the C++ core, which is not
+    loaded for this)."""
+    spec = importlib.util.find_spec("aiopt_harness._core")
+    if spec is None or spec.origin is None:
+        raise FileNotFoundError("the aiopt_harness._core extension is not installed")
+    path = Path(spec.origin).parent / "bin" / "aiopt-worker"
+    if not path.is_file():
+        raise FileNotFoundError(f"aiopt-worker is not installed at {path}; reinstall the package")
+    return path
+
+
+class WorkerFailed(Exception):
+    """The worker did not answer as the protocol says; ``failure`` says why."""
+
+    def __init__(self, status: Status, message: str, stderr: str = "") -> None:
+        super().__init__(message)
+        self.failure = Failure(status, message, stderr=stderr)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What a worker may use: set by the worker on itself before the candidate loads."""
+
+    memory_limit_mb: int = 2048  # address space beyond the worker's own
+    output_limit_mb: int = 64  # largest file (stdout, stderr) it may write
+    cpu_limit_s: int = 60  # CPU time of the whole process
+
+
+@dataclass(frozen=True)
+class CallReply:
+    """One timed call as the worker reported it, and this side's own observations."""
+
+    wall_ns: int  # reported by the worker
+    cpu_ns: int  # reported by the worker (thread CPU time)
+    output: bytes
+    counters: tuple[float, ...]
+    observed_ns: int  # this side's round trip: request written .. reply read
+
+
+@dataclass(frozen=True)
+class ProcessStats:
+    """What the kernel accounts for the worker process."""
+
+    threads: int
+    children: tuple[int, ...]
+    cpu_ns: int  # user + system time of all its threads, from /proc/PID/stat
+
+
+def _clock_ticks() -> int:
+    return os.sysconf("SC_CLK_TCK")
+
+
+class Worker:
+    """One ``aiopt-worker`` holding one loaded copy of one program."""
+
+    def __init__(
+        self,
+        shared_object: Path,
+        *,
+        cpu: int,
+        out_cap: int,
+        scratch: Path,
+        limits: Limits,
+        counters: str = "none",  # none, default, or groups: "a,b;c"
+        layout_seed: int = 0,
+        inject_errno: str = "",
+    ) -> None:
+        scratch.mkdir(parents=True, exist_ok=True)
+        request_read, self._request = os.pipe()
+        self._reply, reply_write = os.pipe()
+        command = [
+            str(worker_path()),
+            "--so",
+            str(shared_object),
+            "--cpu",
+            str(cpu),
+            "--out-cap",
+            str(out_cap),
+            "--request-fd",
+            str(request_read),
+            "--reply-fd",
+            str(reply_write),
+            *(["--counters", counters] if counters != "default" else []),
+            "--layout-seed",
+            str(layout_seed),
+            "--memory-limit-mb",
+            str(limits.memory_limit_mb),
+            "--file-limit-mb",
+            str(limits.output_limit_mb),
+            "--cpu-limit-s",
+            str(limits.cpu_limit_s),
+            "--crash-note",
+            str(scratch / "crash_note.txt"),
+        ]
+        if inject_errno:
+            command += ["--inject-errno", inject_errno]
+        self.scratch = scratch
+        self.limits = limits
+        self.stdout_path = scratch / "stdout.txt"
+        self.stderr_path = scratch / "stderr.txt"
+        with self.stdout_path.open("wb") as out, self.stderr_path.open("wb") as err:
+            self.process = subprocess.Popen(
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=err,
+                cwd=scratch,
+                env=dict(ENVIRONMENT),
+                pass_fds=(request_read, reply_write),
+                start_new_session=True,
+            )
+        os.close(request_read)
+        os.close(reply_write)
+        self.pid = self.process.pid
+        self._buffer = bytearray()
+        self._timeout = 0.0
+
+    # --- framing ------------------------------------------------------------------------
+
+    def _send(self, op: bytes, payload: bytes = b"") -> None:
+        try:
+            os.write(self._request, HEADER.pack(op[0], len(payload)))
+            view = memoryview(payload)
+            while view:
+                written = os.write(self._request, view)
+                view = view[written:]
+        except BrokenPipeError as error:
+            raise self._ended("it closed its request pipe") from error
+
+    def _read_exactly(self, count: int, deadline: float) -> bytes:
+        while len(self._buffer) < count:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise WorkerFailed(
+                    Status.TIMEOUT, f"no reply within the {self._timeout:g} s timeout; killed"
+                )
+            ready, _, _ = select.select([self._reply], [], [], remaining)
+            if not ready:
+                continue
+            chunk = os.read(self._reply, max(1 << 20, count - len(self._buffer)))
+            if not chunk:
+                raise self._ended("it stopped replying")
+            self._buffer += chunk
+        data = bytes(self._buffer[:count])
+        del self._buffer[:count]
+        return data
+
+    def _receive(self, timeout: float) -> tuple[str, bytes]:
+        self._timeout = timeout
+        deadline = time.monotonic() + timeout
+        op, length = HEADER.unpack(self._read_exactly(HEADER.size, deadline))
+        return chr(op), self._read_exactly(length, deadline)
+
+    def _ended(self, what: str) -> WorkerFailed:
+        """The failure of a worker that went away; waits briefly for its exit status."""
+        try:
+            code = self.process.wait(timeout=2.0)
+        except subprocess.TimeoutExpired:
+            return WorkerFailed(Status.PROTOCOL_ERROR, f"the worker {what} but did not exit")
+        stderr = self.stderr_tail()
+        if code < 0:
+            try:
+                note = parse_crash_note((self.scratch / "crash_note.txt").read_text())
+            except OSError:
+                note = {}
+            failure = signal_failure(-code, note, self.limits.output_limit_mb, stderr)
+            return WorkerFailed(failure.status, failure.message, stderr)
+        if code == 115:
+            return WorkerFailed(Status.ABI_ERROR, stderr.removeprefix("aiopt-worker: "), stderr)
+        if code == 114:
+            return WorkerFailed(Status.ABI_ERROR, f"dlopen failed: {stderr}", stderr)
+        if code in EXIT_CODES:
+            # The candidate could exit with these codes too; before its first call it has
+            # run only its static constructors, so the worker's word is taken for setup.
+            return WorkerFailed(
+                Status.HARNESS_ERROR, f"the worker exited: {EXIT_CODES[code]}; {stderr}", stderr
+            )
+        return WorkerFailed(
+            Status.EARLY_EXIT,
+            f"the process exited with status {code} before it was told to (exit() or "
+            "similar in the candidate)",
+            stderr,
+        )
+
+    def _expect(self, reply: tuple[str, bytes], want: str) -> bytes:
+        op, payload = reply
+        if op == want:
+            return payload
+        text = payload.decode("utf-8", errors="replace")
+        if op == "X":
+            raise WorkerFailed(Status.CRASH, f"an exception escaped the candidate: {text}")
+        if op == "M":
+            raise WorkerFailed(
+                Status.RESOURCE_LIMIT,
+                f"out of memory: std::bad_alloc (memory limit reached) {text}",
+            )
+        if op == "E":
+            status = Status.WRONG_OUTPUT if "out_cap" in text else Status.HARNESS_ERROR
+            raise WorkerFailed(status, text)
+        raise WorkerFailed(Status.PROTOCOL_ERROR, f"reply {op!r} where {want!r} was due")
+
+    # --- requests -----------------------------------------------------------------------
+
+    def init(self, params: bytes, timeout: float) -> None:
+        self._send(b"P", params)
+        self._expect(self._receive(timeout), "K")
+
+    def run(self, data: bytes, timeout: float) -> CallReply:
+        started = time.perf_counter_ns()
+        self._send(b"R", data)
+        payload = self._expect(self._receive(timeout), "D")
+        observed = time.perf_counter_ns() - started
+        if len(payload) < DONE.size:
+            raise WorkerFailed(Status.PROTOCOL_ERROR, "a short 'D' reply")
+        wall, cpu, n, count = DONE.unpack_from(payload)
+        counters_end = DONE.size + 8 * count
+        output = payload[counters_end:]
+        if len(output) != n:
+            raise WorkerFailed(
+                Status.PROTOCOL_ERROR, f"'D' says {n} output bytes but carries {len(output)}"
+            )
+        counters = struct.unpack_from(f"<{count}d", payload, DONE.size)
+        return CallReply(wall, cpu, output, counters, observed)
+
+    def status(self, timeout: float) -> dict[str, object]:
+        self._send(b"S")
+        value = json.loads(self._expect(self._receive(timeout), "S"))
+        if not isinstance(value, dict):
+            raise WorkerFailed(Status.PROTOCOL_ERROR, "the status reply is not an object")
+        return value
+
+    def quit(self, timeout: float) -> int:
+        """Asks the worker to finish (aiopt_fini) and waits for its clean exit."""
+        self._send(b"Q")
+        self._expect(self._receive(timeout), "B")
+        try:
+            code = self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired as error:
+            raise WorkerFailed(Status.TIMEOUT, "the worker did not exit after quit") from error
+        if code != 0:
+            raise WorkerFailed(
+                Status.EARLY_EXIT, f"the worker exited with status {code} when told to quit"
+            )
+        return code
+
+    # --- watching from outside ----------------------------------------------------------
+
+    def stats(self) -> ProcessStats:
+        """Threads, children and CPU time of the worker, read from /proc."""
+        base = Path(f"/proc/{self.pid}")
+        try:
+            stat = (base / "stat").read_text()
+            fields = stat[stat.rindex(")") + 2 :].split()
+            cpu_ns = (int(fields[11]) + int(fields[12])) * 1_000_000_000 // _clock_ticks()
+            threads = int(fields[17])
+            children: list[int] = []
+            for task in (base / "task").iterdir():
+                with contextlib.suppress(OSError):
+                    children += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, ValueError, IndexError) as error:
+            raise self._ended("vanished from /proc") from error
+        return ProcessStats(threads, tuple(children), cpu_ns)
+
+    def stderr_tail(self, chars: int = 400) -> str:
+        try:
+            text = self.stderr_path.read_bytes()[-chars:].decode("utf-8", errors="replace")
+        except OSError:
+            return ""
+        return text.strip()
+
+    def kill(self) -> int:
+        """Kills the worker, every process below it and its process group, reaps it, and
+        returns how many other processes it had left running."""
+        left = 0
+        if self.process.poll() is None:
+            for _ in range(3):  # a fork bomb may add children while we look
+                found = [pid for pid, state in descendants(self.pid).items() if state != "Z"]
+                left = max(left, len(found))
+                for pid in found:
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(pid, signal.SIGKILL)
+                if not found:
+                    break
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.pid, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGKILL)
+        self.process.wait()
+        for fd in (self._request, self._reply):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        self._request = self._reply = -1
+        return left
