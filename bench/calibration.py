@@ -15,32 +15,21 @@ Compares alternate between the builds, so slow periods of the machine hit both a
 The variants are made from each build's own initial.cpp (ABI-independent edits).
 
 Usage: python bench/calibration.py [--runs 100] [--budget S] [--build PYTHON:ROOT ...]
-(default: this interpreter and this checkout)
+(default: this interpreter and this checkout; see bench/builds.py)
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-SNIPPET = """
-import json, sys, time
-from aiopt_harness import compare
-started = time.monotonic()
-kwargs = json.loads(sys.argv[4])
-r = compare(sys.argv[1], sys.argv[2], task=sys.argv[3], **kwargs)
-print(json.dumps({"status": str(r.status), "message": r.message, "speedup": r.speedup,
-                  "low": r.ci_low, "high": r.ci_high, "seconds": time.monotonic() - started}))
-"""
+from builds import Build
+
 SHIFT = (
     "__attribute__((used, noinline)) int aiopt_layout_shift_{k}(int x) {{\n"
     '  asm volatile(".skip {size}, 0x90");\n  return x + {k};\n}}\n\n'
@@ -82,15 +71,16 @@ def slower(source: str, percent: int) -> str:
 
 
 @dataclass
-class Build:
-    python: str
-    root: Path
+class Subject:
+    """One build and the variants made from its own initial.cpp."""
+
+    build: Build
     variants: dict[str, Path] = field(default_factory=dict)
     results: dict[str, list[dict[str, float]]] = field(default_factory=dict)
 
     @property
     def task(self) -> Path:
-        return self.root / "programs" / "matmul"
+        return self.build.root / "programs" / "matmul"
 
     def make_variants(self, directory: Path) -> None:
         initial = (self.task / "initial.cpp").read_text()
@@ -104,16 +94,10 @@ class Build:
         self.variants["initial"] = self.task / "initial.cpp"
 
     def compare(self, baseline: str, candidate: str, budget: float | None) -> dict[str, float]:
-        kwargs = {} if budget is None else {"budget": budget}
-        done = subprocess.run(
-            [self.python, "-c", SNIPPET, str(self.variants[baseline]),
-             str(self.variants[candidate]), str(self.task), json.dumps(kwargs)],
-            capture_output=True, text=True, check=True, cwd="/",
-        )  # fmt: skip
-        result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
-        if result["status"] != "ok":
-            raise RuntimeError(f"{self.python}: {result['message']}")
-        return result
+        options = {} if budget is None else {"budget": budget}
+        return self.build.compare(
+            self.variants[baseline], self.variants[candidate], self.task, **options
+        )
 
 
 def experiments(runs: int) -> list[tuple[str, str, str]]:
@@ -128,7 +112,7 @@ def experiments(runs: int) -> list[tuple[str, str, str]]:
     return plan
 
 
-def summary(build: Build, runs: int) -> list[str]:
+def summary(build: Subject, runs: int) -> list[str]:
     def covered(key: str) -> int:
         return sum(r["low"] <= 1.0 <= r["high"] for r in build.results.get(key, []))
 
@@ -158,8 +142,7 @@ def main() -> None:
     parser.add_argument("--budget", type=float, default=None, help="default: compare's own")
     parser.add_argument("--build", action="append", default=[], metavar="PYTHON:ROOT")
     args = parser.parse_args()
-    specs = args.build or [f"{sys.executable}:{ROOT}"]
-    builds = [Build(spec.split(":", 1)[0], Path(spec.split(":", 1)[1])) for spec in specs]
+    builds = [Subject(build) for build in Build.from_args(args.build)]
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="aiopt-calibration-") as scratch:
         for index, build in enumerate(builds):
@@ -178,7 +161,8 @@ def main() -> None:
     print(" | ".join(header))
     print(" | ".join("---" for _ in header))
     for build in builds:
-        print(" | ".join([f"{build.python} ({build.root})", *summary(build, args.runs)]))
+        label = f"{build.build.python} ({build.build.root})"
+        print(" | ".join([label, *summary(build, args.runs)]))
     print(f"\nwall time {time.monotonic() - started:.0f} s; goals: A/A >= 95/100 in both, "
           "5% >= 95/100, median half-width <= 1.5%")  # fmt: skip
 

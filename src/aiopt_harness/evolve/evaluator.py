@@ -148,11 +148,14 @@ def evaluate_program(program_path: str | Path, settings: EvaluatorSettings) -> E
     started = time.monotonic()
     source = Path(program_path)
     task = load_task(settings.task)
-    try:
-        result = _evaluate(source, settings, task)
-    except Exception as error:  # the evolution must go on; the log says what broke
-        detail = "".join(traceback.format_exception_only(error)).strip()
-        result = _failure(task, HARNESS_ERROR, detail, 0.0)
+    for attempt in range(2):  # a harness fault is retried once: it is not the candidate's
+        try:
+            result = _evaluate(source, settings, task)
+        except Exception as error:  # the evolution must go on; the log says what broke
+            detail = "".join(traceback.format_exception_only(error)).strip()
+            result = _failure(task, HARNESS_ERROR, detail, 0.0)
+        if result.metrics["status"] != HARNESS_ERROR or attempt == 1:
+            break
     metrics = result.metrics
     _log(
         settings.state_path(task),

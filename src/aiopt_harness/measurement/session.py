@@ -44,12 +44,12 @@ from ..tasks.task import Task
 
 WARMUP_RANGE = (2, 5)  # untimed calls per copy, inclusive, chosen at random
 HARD_MIN_ROUNDS = 3  # rounds per copy before any stopping rule applies
+# CPU a candidate's process may spend beyond its calls' wall time, over the trusted
+# program's own excess (start, init, input and output transfer):
+EXCESS_CPU_SLACK_NS = 5_000_000
+EXCESS_PER_CALL_FACTOR = 1.25  # of the trusted program's CPU outside calls, per call
+EXCESS_CPU_FRACTION = 0.10  # of its own calls' wall time
 CPU_SLACK_NS = 25_000_000  # /proc CPU times tick at 10 ms: two ticks and some
-# A worker's reported time may fall short of the harness's round trip by the transfer of
-# input and output and two wakeups. Beyond what the trusted program's calls show, allow:
-CLOCK_SLACK_NS = 250_000
-CLOCK_SLACK_FRACTION = 0.05
-PIPE_NS_PER_BYTE = 5.0  # for output beyond the trusted program's
 
 
 @dataclass(frozen=True)
@@ -128,6 +128,8 @@ class _Copy:
     pad: int
     cpu_after_last_ns: int = 0
     calls: int = 0
+    wall_ns: int = 0  # reported wall time of all its calls
+    cpu_after_init_ns: int = 0  # its thread's run time when aiopt_init had returned
 
 
 def _schedstat(pid: int) -> dict[str, int | None]:
@@ -182,11 +184,7 @@ class _Session:
         self.checked = 0
         self.metrics: list[list[float]] = [[] for _ in programs]
         self.overheads: list[list[int]] = [[] for _ in programs]
-        self.output_sizes: list[list[int]] = [[] for _ in programs]
-        self.observed: list[list[int]] = [[] for _ in programs]
         self.expected_outputs: set[bytes] = set()
-        self.trusted_overheads: list[int] = []
-        self.trusted_sizes: list[int] = []
         self.reference_index = next((i for i, p in enumerate(programs) if p.reference), None)
 
     # --- workers ------------------------------------------------------------------------
@@ -209,6 +207,7 @@ class _Session:
         )
         copy = _Copy(program, index, worker, pad)
         self._guard(copy, lambda: worker.init(self.params, self.plan.timeout))
+        copy.cpu_after_init_ns = _schedstat(worker.pid)["run_ns"] or 0
         return copy
 
     def start(self) -> None:
@@ -236,9 +235,48 @@ class _Session:
             raise _Abort(error.failure.status, error.failure.message, program) from error
 
     def close(self) -> None:
-        """Asks every worker to finish; a result counts only if all exit cleanly."""
+        """Asks every worker to finish; a result counts only if all exit cleanly.
+
+        Then the kernel's accounting: the CPU time of each process (with the children it
+        waited for, wait4's rusage) minus the wall time of its calls is what it spent
+        outside its calls (start, aiopt_init, reading inputs, writing outputs). One
+        pinned CPU cannot spend more CPU than wall time inside a call, so a candidate's
+        excess beyond the trusted program's means it ran on more than one CPU (a thread
+        moved off the pinned CPU, or a child process it waited for), or that it reported
+        its calls shorter than they were (a patched clock)."""
+        spent: list[tuple[_Copy, int]] = []
         for copy in self._all():
-            self._guard(copy, lambda c=copy: c.worker.quit(self.plan.timeout))
+            cpu_ns = self._guard(copy, lambda c=copy: c.worker.quit(self.plan.timeout))
+            spent.append((copy, cpu_ns - copy.cpu_after_init_ns - copy.wall_ns))
+        # per call: reading the input and writing the output cost CPU in every call
+        trusted = [
+            excess / max(copy.calls, 1)
+            for copy, excess in spent
+            if copy.program < 0 or self.programs[copy.program].reference
+        ]
+        if not trusted:
+            return
+        per_call = statistics.median(trusted)
+        for copy, excess in spent:
+            if copy.program < 0 or self.programs[copy.program].reference:
+                continue
+            allowed = (
+                EXCESS_CPU_SLACK_NS
+                + EXCESS_PER_CALL_FACTOR * per_call * copy.calls
+                + EXCESS_CPU_FRACTION * copy.wall_ns
+            )
+            if excess > allowed:
+                raise _Abort(
+                    Status.CLOCK_MISMATCH,
+                    f"the kernel accounts {(excess + copy.wall_ns) / 1e6:.1f} ms of CPU time "
+                    f"after aiopt_init to the process and the children it waited for: "
+                    f"{copy.wall_ns / 1e6:.1f} ms in {copy.calls} calls as it reported them, "
+                    f"and {excess / 1e6:.1f} ms more, against {per_call / 1e6:.2f} ms per call "
+                    "outside calls for the task's initial program: its calls took longer "
+                    "than it reported, or it ran on more than the one CPU it is pinned to "
+                    "(a thread moved off it, or child processes)",
+                    copy.program,
+                )
 
     def kill(self) -> int:
         return sum(copy.worker.kill() for copy in self._all())
@@ -284,6 +322,7 @@ class _Session:
                 program,
             )
         copy.cpu_after_last_ns = stats.cpu_ns
+        copy.wall_ns += reply.wall_ns
         if reply.wall_ns > reply.observed_ns or reply.cpu_ns > reply.observed_ns + CPU_SLACK_NS:
             raise _Abort(
                 Status.CLOCK_MISMATCH,
@@ -292,14 +331,8 @@ class _Session:
                 f"{reply.observed_ns} ns",
                 program,
             )
-        overhead = reply.observed_ns - reply.wall_ns
-        if copy.program < 0 or self.programs[copy.program].reference:
-            self.trusted_overheads.append(overhead)
-            self.trusted_sizes.append(len(reply.output))
         if copy.program >= 0:
-            self.overheads[copy.program].append(overhead)
-            self.output_sizes[copy.program].append(len(reply.output))
-            self.observed[copy.program].append(reply.observed_ns)
+            self.overheads[copy.program].append(reply.observed_ns - reply.wall_ns)
         return reply
 
     def expected_from_oracle(self, data: bytes) -> bytes:
@@ -348,33 +381,6 @@ class _Session:
                 "the seed; the task is unfit for timing (a constant answer would pass)",
                 None,
             )
-
-    def clock_check(self) -> None:
-        """The untrusted programs' reported times against the trusted ones' overhead."""
-        if not self.trusted_overheads:
-            return
-        trusted = statistics.median(self.trusted_overheads)
-        trusted_size = statistics.median(self.trusted_sizes)
-        for p, program in enumerate(self.programs):
-            if program.reference or not self.overheads[p]:
-                continue
-            overhead = statistics.median(self.overheads[p])
-            extra_bytes = max(0.0, statistics.median(self.output_sizes[p]) - trusted_size)
-            typical = statistics.median(self.observed[p])
-            allowed = (
-                trusted
-                + CLOCK_SLACK_NS
-                + CLOCK_SLACK_FRACTION * typical
-                + PIPE_NS_PER_BYTE * extra_bytes
-            )
-            if overhead > allowed:
-                raise _Abort(
-                    Status.CLOCK_MISMATCH,
-                    f"the harness's clock saw each call take a median {overhead / 1e3:.0f} us "
-                    f"longer than the worker reported, against {trusted / 1e3:.0f} us for the "
-                    "task's initial program: the reported times are too short",
-                    p,
-                )
 
 
 def _offcpu_delta(
@@ -486,7 +492,6 @@ def _run(session: _Session, rng: random.Random) -> SessionResult:
     seconds = time.monotonic() - started
     after = [[_schedstat(c.worker.pid) for c in copies] for copies in session.copies]
     session.seed_check()
-    session.clock_check()
     session.close()
     offcpu = []
     for p in range(len(session.programs)):

@@ -158,6 +158,7 @@ class Worker:
         self.pid = self.process.pid
         self._buffer = bytearray()
         self._timeout = 0.0
+        self.busy_ns = 0  # sum of all round trips: the time the worker had to work
 
     # --- framing ------------------------------------------------------------------------
 
@@ -245,15 +246,22 @@ class Worker:
 
     # --- requests -----------------------------------------------------------------------
 
+    def _exchange(self, op: bytes, payload: bytes, timeout: float) -> tuple[tuple[str, bytes], int]:
+        """One request and its reply; the round trip on this side's clock (ns), also
+        added to ``busy_ns``, the time the worker was given to work."""
+        started = time.perf_counter_ns()
+        self._send(op, payload)
+        reply = self._receive(timeout)
+        elapsed = time.perf_counter_ns() - started
+        self.busy_ns += elapsed
+        return reply, elapsed
+
     def init(self, params: bytes, timeout: float) -> None:
-        self._send(b"P", params)
-        self._expect(self._receive(timeout), "K")
+        self._expect(self._exchange(b"P", params, timeout)[0], "K")
 
     def run(self, data: bytes, timeout: float) -> CallReply:
-        started = time.perf_counter_ns()
-        self._send(b"R", data)
-        payload = self._expect(self._receive(timeout), "D")
-        observed = time.perf_counter_ns() - started
+        reply, observed = self._exchange(b"R", data, timeout)
+        payload = self._expect(reply, "D")
         if len(payload) < DONE.size:
             raise WorkerFailed(Status.PROTOCOL_ERROR, "a short 'D' reply")
         wall, cpu, n, count = DONE.unpack_from(payload)
@@ -267,25 +275,31 @@ class Worker:
         return CallReply(wall, cpu, output, counters, observed)
 
     def status(self, timeout: float) -> dict[str, object]:
-        self._send(b"S")
-        value = json.loads(self._expect(self._receive(timeout), "S"))
+        value = json.loads(self._expect(self._exchange(b"S", b"", timeout)[0], "S"))
         if not isinstance(value, dict):
             raise WorkerFailed(Status.PROTOCOL_ERROR, "the status reply is not an object")
         return value
 
     def quit(self, timeout: float) -> int:
-        """Asks the worker to finish (aiopt_fini) and waits for its clean exit."""
-        self._send(b"Q")
-        self._expect(self._receive(timeout), "B")
-        try:
-            code = self.process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired as error:
-            raise WorkerFailed(Status.TIMEOUT, "the worker did not exit after quit") from error
+        """Asks the worker to finish (aiopt_fini), waits for its clean exit and returns
+        the CPU time (ns) the kernel accounts to it and the children it waited for
+        (wait4's rusage, microsecond resolution)."""
+        self._expect(self._exchange(b"Q", b"", timeout)[0], "B")
+        deadline = time.monotonic() + timeout
+        while True:
+            pid, status, usage = os.wait4(self.pid, os.WNOHANG)
+            if pid == self.pid:
+                break
+            if time.monotonic() > deadline:
+                raise WorkerFailed(Status.TIMEOUT, "the worker did not exit after quit")
+            time.sleep(0.0005)
+        code = os.waitstatus_to_exitcode(status)
+        self.process.returncode = code
         if code != 0:
             raise WorkerFailed(
                 Status.EARLY_EXIT, f"the worker exited with status {code} when told to quit"
             )
-        return code
+        return int((usage.ru_utime + usage.ru_stime) * 1e9)
 
     # --- watching from outside ----------------------------------------------------------
 
