@@ -1,7 +1,7 @@
 """Running a command in a process group of its own, killed as a whole on timeout.
 
 The one place that starts helper processes with a deadline: the compiler, the external
-profilers and the sandbox's supervisor all go through it, so a timeout or an interrupt
+profilers and the tests' helpers go through it, so a timeout or an interrupt
 never leaves a process of theirs behind.
 """
 
@@ -14,7 +14,7 @@ import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -72,31 +72,3 @@ def run_in_group(
         if process.poll() is None:
             kill_group(process)
     return GroupRun(process.returncode, stdout or "", stderr or "")
-
-
-def wait_in_group(
-    command: Sequence[str],
-    *,
-    timeout: float,
-    stdout: IO[bytes],
-    stderr: IO[bytes],
-    env: dict[str, str] | None = None,
-) -> int | None:
-    """Runs ``command`` with its output going to the given files; returns its exit status,
-    or None when it was killed at ``timeout``. The group is killed on any exit, an
-    interrupt included."""
-    process = subprocess.Popen(
-        list(command),
-        stdin=subprocess.DEVNULL,
-        stdout=stdout,
-        stderr=stderr,
-        env=env,
-        start_new_session=True,
-    )
-    try:
-        return process.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        return None
-    finally:
-        if process.returncode is None:
-            kill_group(process)

@@ -1,0 +1,1 @@
+"""Compiling candidates into cached shared objects."""
