@@ -22,8 +22,8 @@
 namespace {
 
 uint64_t load_u64(const unsigned char* p) {
-    uint64_t v = 0;
-    for (int b = 7; b >= 0; --b) v = v << 8 | p[b];
+    uint64_t v;  // little-endian host (x86-64, aarch64): one load
+    std::memcpy(&v, p, sizeof v);
     return v;
 }
 
