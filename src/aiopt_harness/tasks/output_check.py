@@ -49,8 +49,8 @@ def _float64_difference(expected: bytes, actual: bytes, spec: CheckSpec) -> str 
     first = int(wrong[0])
     return (
         f"{wrong.size} of {want.size} float64 values differ (rtol={spec.rtol:g}, "
-        f"atol={spec.atol:g}); first at index {first}: expected {want[first]!r}, "
-        f"got {got[first]!r}"
+        f"atol={spec.atol:g}); first at index {first}: expected {float(want[first])!r}, "
+        f"got {float(got[first])!r}"
     )
 
 
