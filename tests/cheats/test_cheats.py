@@ -26,6 +26,7 @@ CHEATS = DATA / "cheats"
 MANIFEST: dict[str, dict[str, Any]] = tomllib.loads((CHEATS / "MANIFEST.toml").read_text())
 MATMUL = ROOT / "programs" / "matmul"
 HONEST_COST = 1.10
+NOT_A_VERDICT = {"compile_error", "abi_error", "harness_error"}
 
 
 def _compare(baseline: Path, candidate: Path, budget: float = 0.5) -> CompareResult:
@@ -43,6 +44,8 @@ def _judge(name: str, result: CompareResult) -> None:
         assert expect == f"speedup<={HONEST_COST:.2f}", f"unknown expectation {expect!r}"
         honest_cost = result.speedup is not None and result.speedup <= HONEST_COST
         assert not result.ok or honest_cost, shown
+        # rejected means rejected for what it did: a cheat that never ran proves nothing
+        assert result.status.value not in NOT_A_VERDICT, shown
     assert descendants(os.getpid()) == {}
     assert processes_named("aiopt-escapee") == []
 

@@ -12,7 +12,7 @@ from openevolve.evaluation_result import EvaluationResult
 
 from aiopt_harness.evolve.evaluator import code_lines, evaluate_for_task
 from aiopt_harness.sandbox.process_tree import descendants
-from tests.conftest import VARIANTS, hostile
+from tests.conftest import ROOT, VARIANTS, hostile
 
 KEYS = {
     "combined_score",
@@ -98,3 +98,26 @@ def test_code_lines_counts_the_evolve_block() -> None:
     source = "a\n// EVOLVE-BLOCK-START\nx\n\ny\n// EVOLVE-BLOCK-END\nb\n"
     assert code_lines(source) == 2.0
     assert code_lines("a\nb\n") == 2.0
+
+
+def test_a_harness_fault_is_retried_not_charged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first evaluation raises inside the harness (a test double for a harness fault):
+    the evaluator tries once more instead of scoring the candidate 0."""
+    from aiopt_harness.evolve import evaluator
+
+    real = evaluator._evaluate
+    attempts = []
+
+    def flaky(*args: object, **kwargs: object) -> EvaluationResult:
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise OSError("pin failed (injected)")
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(evaluator, "_evaluate", flaky)
+    result = evaluate_for_task("matmul", str(ROOT / "programs" / "matmul" / "initial.cpp"),
+                               state_dir=str(tmp_path), budget=0.3, profile=False)  # fmt: skip
+    assert len(attempts) == 2
+    assert result.metrics["status"] == "ok"

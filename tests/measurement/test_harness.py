@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from aiopt_harness import Status, compare, measure
 
@@ -149,3 +150,48 @@ def test_a_task_whose_output_ignores_the_seed_is_rejected(tmp_path: Path) -> Non
     result = measure(tmp_path / "initial.cpp", task=tmp_path, budget=0.1)
     assert result.status is Status.HARNESS_ERROR
     assert "does not change with the seed" in result.message
+
+
+def _fake_session(log_ratio: float) -> object:
+    """A SessionResult whose 12 copy pairs all measured ``log_ratio`` (a test double: no
+    candidate can be written that is fast only in its first session)."""
+    import math as _math
+
+    from aiopt_harness.measurement.session import Call, SessionResult
+
+    ratios = [[log_ratio + 0.001 * (k % 3)] * 3 for k in range(12)]
+    calls = [Call(p, k, 0, int(1e6 * _math.exp(-log_ratio * p)), 1, 2, ()) for p in (0, 1)
+             for k in range(12)]  # fmt: skip
+    return SessionResult(
+        calls=calls, counter_status=[], rounds=3, stopped_by="budget", seconds=0.1,
+        per_copy_log_ratios=ratios, metrics=[[], []], offcpu=[{}, {}],
+        layout_pads=[[0] * 12, [0] * 12], checked_calls=72, distinct_inputs=36,
+    )  # fmt: skip
+
+
+def test_a_large_speedup_that_a_fresh_measurement_denies_is_implausible(
+    tiny_task: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import math as _math
+
+    from aiopt_harness.measurement import harness
+
+    sessions = iter([_fake_session(_math.log(50.0)), _fake_session(0.0)])
+    monkeypatch.setattr(harness, "_session", lambda *a, **k: (next(sessions), []))
+    result = compare(tiny_task / "initial.cpp", tiny_task / "initial.cpp", task=tiny_task)
+    assert result.status is Status.IMPLAUSIBLE
+    assert "not confirmed by a fresh re-measurement" in result.message
+
+
+def test_a_confirmed_large_speedup_counts_at_the_lower_of_the_two(
+    tiny_task: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import math as _math
+
+    from aiopt_harness.measurement import harness
+
+    sessions = iter([_fake_session(_math.log(50.0)), _fake_session(_math.log(49.9))])
+    monkeypatch.setattr(harness, "_session", lambda *a, **k: (next(sessions), []))
+    result = compare(tiny_task / "initial.cpp", tiny_task / "initial.cpp", task=tiny_task)
+    assert result.ok and result.speedup is not None
+    assert result.speedup < 50.0 and "re-measured" in result.message

@@ -226,8 +226,13 @@ def measure(
     )
 
 
-def _overlap(a: RatioEstimate, b: RatioEstimate) -> bool:
-    return a.low <= b.high and b.low <= a.high
+# Two measurements of one large speedup that differ by more than this factor do not
+# confirm each other (honest re-measurements differ by the layouts drawn: a few percent).
+CONFIRMATION_FACTOR = 1.5
+
+
+def _confirms(a: RatioEstimate, b: RatioEstimate) -> bool:
+    return max(a.estimate, b.estimate) / min(a.estimate, b.estimate) <= CONFIRMATION_FACTOR
 
 
 def compare(
@@ -251,7 +256,7 @@ def compare(
     (it stops when the layouts drawn happen to agree), so it is off by default.
     speedup = baseline time / candidate time: above 1 the candidate is faster. A speedup
     above ``plausible_speedup`` is measured again in fresh processes on fresh inputs; the
-    more conservative of the two counts, and two that disagree are ``implausible``.
+    more conservative of the two counts, and two more than 1.5x apart are ``implausible``.
     """
     the_task = _task(task)
     settings = run_settings(options)
@@ -288,7 +293,7 @@ def compare(
         if isinstance(again[0], Failure):
             return failed(again[0], again[1])
         second = again[0].estimate()
-        if not _overlap(estimate, second):
+        if not _confirms(estimate, second):
             return failed(
                 Failure(
                     Status.IMPLAUSIBLE,

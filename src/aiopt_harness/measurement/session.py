@@ -28,7 +28,7 @@ import os
 import random
 import statistics
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -101,7 +101,6 @@ class SessionResult:
     layout_pads: list[list[int]]  # per program, per copy
     checked_calls: int
     distinct_inputs: int  # seeds used; each input goes to one call of each program
-    clock_overhead_ns: list[float] = field(default_factory=list)  # per program, median
 
     def estimate(self) -> RatioEstimate:
         return copy_ratio(self.per_copy_log_ratios)
@@ -163,6 +162,7 @@ class _Session:
         self,
         programs: list[Program],
         task: Task,
+        reference: Path,  # the initial program's object file: the oracle, when needed
         cpu: int,
         limits: Limits,
         plan: Plan,
@@ -171,6 +171,7 @@ class _Session:
     ) -> None:
         self.programs = programs
         self.task = task
+        self.reference = reference
         self.cpu = cpu
         self.limits = limits
         self.plan = plan
@@ -183,7 +184,6 @@ class _Session:
         self.seen_seeds: set[int] = set()
         self.checked = 0
         self.metrics: list[list[float]] = [[] for _ in programs]
-        self.overheads: list[list[int]] = [[] for _ in programs]
         self.expected_outputs: set[bytes] = set()
         self.reference_index = next((i for i, p in enumerate(programs) if p.reference), None)
 
@@ -216,10 +216,7 @@ class _Session:
             for k in range(self.plan.copies):
                 self.copies[p].append(self._start(p, k, program.object_file))
         if self.reference_index is None:
-            reference = self.task_reference
-            self.oracle = self._start(-1, 0, reference)
-
-    task_reference: Path  # set by run_session: the initial program's object file
+            self.oracle = self._start(-1, 0, self.reference)
 
     def _guard(self, copy: _Copy, action: Any) -> Any:
         try:
@@ -331,8 +328,6 @@ class _Session:
                 f"{reply.observed_ns} ns",
                 program,
             )
-        if copy.program >= 0:
-            self.overheads[copy.program].append(reply.observed_ns - reply.wall_ns)
         return reply
 
     def expected_from_oracle(self, data: bytes) -> bytes:
@@ -415,8 +410,7 @@ def run_session(
     if not 1 <= len(programs) <= 2:
         raise ValueError("a session times one program or compares two")
     rng = random.Random(seed if seed is not None else int.from_bytes(os.urandom(8), "little"))
-    session = _Session(programs, task, cpu, limits, plan, scratch, rng)
-    session.task_reference = reference
+    session = _Session(programs, task, reference, cpu, limits, plan, scratch, rng)
     with cpu_lease(cpu):
         try:
             return _run(session, rng)
@@ -521,5 +515,4 @@ def _run(session: _Session, rng: random.Random) -> SessionResult:
         layout_pads=[[c.pad for c in copies] for copies in session.copies],
         checked_calls=session.checked,
         distinct_inputs=len(session.seen_seeds),
-        clock_overhead_ns=[statistics.median(o) if o else math.nan for o in session.overheads],
     )
