@@ -139,5 +139,15 @@ def test_cachegrind_on_matmul_finds_the_inner_loop_twice_alike(
     assert first.hotspots[0].line in INNER_LOOP
     assert first.hotspots[0].metrics["D1_misses"] > 0
     assert first.figures["candidate_share"] > 0.9
-    assert first.figures == second.figures
-    assert first.hotspots == second.hotspots
+    # Each run draws fresh inputs, and buffer addresses differ with them, so the simulated
+    # cache misses may differ by a few per run; the instruction counts may not.
+    assert first.figures["Ir_per_run"] == second.figures["Ir_per_run"]
+    assert first.figures.keys() == second.figures.keys()
+    for name, value in first.figures.items():
+        if isinstance(value, float):
+            assert second.figures[name] == pytest.approx(value, rel=1e-3, abs=1e-6), name
+    assert first.hotspots[0].line == second.hotspots[0].line
+    others = {spot.line: spot for spot in second.hotspots}
+    for spot in first.hotspots:
+        if spot.line in others:
+            assert others[spot.line].metrics == pytest.approx(spot.metrics, rel=1e-3, abs=2.0)
