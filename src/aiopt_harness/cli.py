@@ -29,11 +29,21 @@ def _common(parser: argparse.ArgumentParser) -> None:
         help="seconds allowed for each isolated run (default 30)",
     )
     parser.add_argument("--no-counters", action="store_true", help="do not open perf counters")
+    parser.add_argument(
+        "--require-containment",
+        action="store_true",
+        help="refuse to run the candidate unless every sandbox layer is active",
+    )
 
 
 def _run_options(args: argparse.Namespace) -> RunOptions:
     """The options of ``_common`` (and compare's --seed) as the harness takes them."""
-    options = RunOptions(cpu=args.cpu, timeout=args.timeout, counters=not args.no_counters)
+    options = RunOptions(
+        cpu=args.cpu,
+        timeout=args.timeout,
+        counters=not args.no_counters,
+        require_containment=args.require_containment,
+    )
     if getattr(args, "seed", None) is not None:
         options["seed"] = args.seed
     return options
@@ -73,6 +83,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     evolve_parser.add_argument("--model", default=None, help="model name at --api-base")
     evolve_parser.add_argument("--seed", type=int, default=42)
+    evolve_parser.add_argument(
+        "--require-containment",
+        action="store_true",
+        help="evaluations refuse to run candidates unless every sandbox layer is active",
+    )
     evolve_parser.add_argument(
         "--max-tokens", type=int, default=None, help="LLM completion limit (default 2048)"
     )
@@ -124,6 +139,11 @@ def build_parser() -> argparse.ArgumentParser:
     profile_parser.add_argument(
         "--json", action="store_true", help="print the whole profile and the context as JSON"
     )
+    profile_parser.add_argument(
+        "--require-containment",
+        action="store_true",
+        help="run no candidate code (measurement or tool) outside a full sandbox",
+    )
 
     compare_parser = commands.add_parser(
         "compare", help="check two programs and time them interleaved"
@@ -156,6 +176,7 @@ def _profile(args: argparse.Namespace) -> int:
             bcoz_profile=args.bcoz,
             bperf_report=args.bperf,
             on_progress=lambda line: print(f"aiopt: {line}", file=sys.stderr, flush=True),
+            require_containment=args.require_containment,
         )
     except (TaskError, FileNotFoundError, ValueError) as error:
         print(f"aiopt: {error}", file=sys.stderr)
@@ -185,6 +206,7 @@ def _evolve(args: argparse.Namespace) -> int:
         seed=args.seed,
         max_tokens=args.max_tokens,
         resume=args.resume,
+        require_containment=args.require_containment,
     )
     try:
         summary = run_evolve(options, say=lambda line: print(f"aiopt: {line}", flush=True))

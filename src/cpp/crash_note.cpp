@@ -56,6 +56,10 @@ void on_fatal_signal(int signo, siginfo_t* info, void*) {
     at = append_number(line, at, static_cast<uintptr_t>(signo), 10);
     at = append(line, at, " address=");
     at = append_number(line, at, address, 16);
+    if (signo == SIGSYS) {  // a system call the seccomp filter traps
+      at = append(line, at, " syscall=");
+      at = append_number(line, at, static_cast<uintptr_t>(info->si_syscall), 10);
+    }
     at = append(line, at, stack_overflow ? " stack_overflow=1\n" : " stack_overflow=0\n");
     ssize_t ignored = write(state.fd, line, at);
     (void)ignored;
@@ -93,7 +97,7 @@ std::string install_crash_note(const std::string& path) {
   action.sa_sigaction = on_fatal_signal;
   action.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESETHAND;
   sigemptyset(&action.sa_mask);
-  for (int signo : {SIGSEGV, SIGBUS, SIGILL, SIGFPE}) {
+  for (int signo : {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGSYS}) {
     if (sigaction(signo, &action, nullptr) != 0) {
       return std::string("sigaction: ") + std::strerror(errno);
     }

@@ -6,10 +6,20 @@
 // that many bytes. Prints one JSON line with what it did.
 //
 //   aiopt-driver --so FILE.so --params FILE --inputs FILE [--runs N] [--warmup N]
-//                [--seconds S] [--out-cap BYTES]
+//                [--seconds S] [--out-cap BYTES] [sandbox options: sandbox_options.h]
+//
+// The files are read, then the driver enters its sandbox (PR_SET_PDEATHSIG too: under
+// perf its parent is perf, which dies with the caller), then it loads the candidate.
+// Under valgrind the guest cannot install Landlock or seccomp (ENOSYS): the report says
+// so, and the launcher's sandbox around valgrind is what holds.
 //
 // Exit codes: 0 done, 2 usage or unreadable/malformed file, 3 load or ABI error,
-// 4 the candidate threw, 5 aiopt_run returned more than --out-cap bytes.
+// 4 the candidate threw, 5 aiopt_run returned more than --out-cap bytes, 118 the sandbox
+// report failed or containment was required and is partial.
+#include <signal.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -23,6 +33,7 @@
 #include <vector>
 
 #include "clock.h"
+#include "sandbox_options.h"
 #include "shared_library.h"
 
 #ifdef AIOPT_HAVE_COZ
@@ -44,6 +55,7 @@ struct Options {
   long warmup = 1;
   double seconds = 0.0;  // > 0: run until this much time has passed (runs is then a minimum)
   size_t out_cap = size_t{64} << 20;
+  aiopt::SandboxOptions sandbox;
 };
 
 bool parse(int argc, char** argv, Options& options) {
@@ -51,7 +63,13 @@ bool parse(int argc, char** argv, Options& options) {
     const std::string arg = argv[i];
     if (i + 1 >= argc) return false;
     const char* value = argv[++i];
-    if (arg == "--so") {
+    std::string sandbox_error;
+    if (aiopt::parse_sandbox_option(arg, value, options.sandbox, sandbox_error)) {
+      if (!sandbox_error.empty()) {
+        std::fprintf(stderr, "aiopt-driver: %s\n", sandbox_error.c_str());
+        return false;
+      }
+    } else if (arg == "--so") {
       options.shared_object = value;
     } else if (arg == "--params") {
       options.params = value;
@@ -108,11 +126,13 @@ std::vector<Frame> split_frames(const std::vector<unsigned char>& bytes) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  const pid_t parent = getppid();
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent) return 2;
   Options options;
   if (!parse(argc, argv, options)) {
     std::fprintf(stderr,
                  "usage: aiopt-driver --so FILE.so --params FILE --inputs FILE [--runs N] "
-                 "[--warmup N] [--seconds S] [--out-cap BYTES]\n");
+                 "[--warmup N] [--seconds S] [--out-cap BYTES] [sandbox options]\n");
     return 2;
   }
   std::vector<unsigned char> params;
@@ -134,6 +154,12 @@ int main(int argc, char** argv) {
   // Not zero-filled: its pages are first touched by the candidate's warmup writes.
   const std::unique_ptr<unsigned char[]> out(
       new unsigned char[options.out_cap > 0 ? options.out_cap : 1]);
+  options.sandbox.policy.files.read.push_back(options.shared_object);
+  const std::string sandbox_error = aiopt::enter_sandbox_and_report(options.sandbox);
+  if (!sandbox_error.empty()) {
+    std::fprintf(stderr, "aiopt-driver: %s\n", sandbox_error.c_str());
+    return aiopt::kExitContainment;
+  }
   size_t call = 0;
   try {
     aiopt::SharedLibrary library(options.shared_object);

@@ -19,8 +19,10 @@
 //   --crash-note    a file for one line about a fatal signal (crash_note.h).
 //
 // Start: PR_SET_PDEATHSIG(SIGKILL), then the parent check; pin to --cpu (a failure is
-// kept: 'P' and 'R' are then answered 'E' with it, 'S' shows it); dlopen; counters
-// (opened disabled); the output buffer (out_cap bytes, once); the serve loop.
+// kept: 'P' and 'R' are then answered 'E' with it, 'S' shows it); counters (opened
+// disabled); limits; the sandbox (sandbox.h: no new privileges, no capabilities,
+// Landlock, seccomp; its report written to --sandbox-report); dlopen; the output buffer
+// (out_cap bytes, once); the serve loop.
 // stdout and stderr are left as given; the protocol uses only the two fds.
 //
 // Exit codes:
@@ -33,6 +35,8 @@
 //   115  the shared object lacks an ABI symbol (stderr: "missing ABI symbol: NAME")
 //   116  out of memory for the output buffer or a request payload
 //   117  the limits or the crash note could not be set up
+//   118  the sandbox report could not be written, or a sandbox layer is missing and
+//        --require-containment yes was given (the candidate was never loaded)
 // A candidate can end the process however it likes (exit(), signals, these very codes):
 // the trusted side treats every exit as a claim.
 #include <alloca.h>
@@ -57,6 +61,7 @@
 #include "crash_note.h"
 #include "perf_counters.h"
 #include "process_limits.h"
+#include "sandbox_options.h"
 #include "shared_library.h"
 #include "worker_protocol.h"
 #include "worker_session.h"
@@ -84,6 +89,7 @@ struct Options {
   aiopt::InjectedErrors inject;
   aiopt::ProcessLimits limits;
   std::string crash_note;
+  aiopt::SandboxOptions sandbox;
 };
 
 [[noreturn]] void usage(const std::string& problem) {
@@ -92,7 +98,7 @@ struct Options {
                "usage: aiopt-worker --so FILE.so --cpu N --out-cap BYTES --request-fd R "
                "--reply-fd W [--counters GROUPS] [--layout-seed S] "
                "[--inject-errno NAME=ERRNO,...] [--memory-limit-mb N] [--file-limit-mb N] "
-               "[--cpu-limit-s N] [--crash-note FILE]\n",
+               "[--cpu-limit-s N] [--crash-note FILE] [sandbox options: sandbox_options.h]\n",
                problem.c_str());
   std::_Exit(kExitUsage);
 }
@@ -138,7 +144,10 @@ Options parse(int argc, char** argv) {
     const std::string option = argv[i];
     if (i + 1 >= argc) usage("missing value for " + option);
     const char* value = argv[i + 1];
-    if (option == "--so") {
+    std::string sandbox_error;
+    if (aiopt::parse_sandbox_option(option, value, options.sandbox, sandbox_error)) {
+      if (!sandbox_error.empty()) usage(sandbox_error);
+    } else if (option == "--so") {
       options.shared_object = value;
     } else if (option == "--cpu") {
       options.cpu = static_cast<int>(parse_unsigned(option, value, 1 << 20));
@@ -177,6 +186,7 @@ Options parse(int argc, char** argv) {
       options.reply_fd < 0) {
     usage("--so, --cpu, --out-cap, --request-fd and --reply-fd are required");
   }
+  options.sandbox.policy.files.read.push_back(options.shared_object);
   for (int fd : {options.request_fd, options.reply_fd}) {
     const int flags = fcntl(fd, F_GETFD);
     // Close-on-exec: nothing the candidate might exec inherits the protocol.
@@ -239,19 +249,33 @@ int main(int argc, char** argv) {
   void* heap_pad = std::malloc(static_cast<size_t>(options.layout_seed % 4096));
   keep(heap_pad);  // never freed: it stays where it is for the whole process
 
-  // Limits last before the candidate is loaded: its static constructors run in dlopen.
+  // Counters are opened before the sandbox (which forbids perf_event_open) and before
+  // the candidate is loaded; they count only while a call is timed.
+  std::unique_ptr<aiopt::CounterSet> counters;
+  try {
+    if (options.counters) {
+      counters = std::make_unique<aiopt::CounterSet>(
+          options.groups, aiopt::open_fn_with_injected_errors(options.inject));
+    }
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "aiopt-worker: out of memory for the counters\n");
+    return kExitNoMemory;
+  }
+
+  // Limits, then the sandbox, last before the candidate is loaded: its static
+  // constructors run in dlopen.
   const std::string limit_error = aiopt::apply_limits(options.limits);
   if (!limit_error.empty()) {
     std::fprintf(stderr, "aiopt-worker: %s\n", limit_error.c_str());
     return kExitSetupFailed;
   }
+  const std::string sandbox_error = aiopt::enter_sandbox_and_report(options.sandbox);
+  if (!sandbox_error.empty()) {
+    std::fprintf(stderr, "aiopt-worker: %s\n", sandbox_error.c_str());
+    return aiopt::kExitContainment;
+  }
   try {
     aiopt::SharedLibrary library(options.shared_object);
-    std::unique_ptr<aiopt::CounterSet> counters;
-    if (options.counters) {
-      counters = std::make_unique<aiopt::CounterSet>(
-          options.groups, aiopt::open_fn_with_injected_errors(options.inject));
-    }
     const size_t counter_count = counters ? counters->counter_count() : 0;
     aiopt::WorkerSession session(library, std::move(counters), options.inject, options.out_cap,
                                  pin_error);

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from aiopt_harness import Status, compare, measure
+from aiopt_harness.sandbox.containment import Containment
 
 
 def test_measure_reports_times_and_counters(tiny_task: Path) -> None:
@@ -75,7 +76,7 @@ def test_round_order_is_balanced_and_seeded(tiny_task: Path) -> None:
             tiny_task / "initial.cpp",
             task=tiny_task,
             seed=11,
-            budget=0.2,
+            budget=30.0,  # max_rounds ends both runs, whatever the machine's load
             max_rounds=12,
             precision=0.0,
         )
@@ -166,6 +167,7 @@ def _fake_session(log_ratio: float) -> object:
         calls=calls, counter_status=[], rounds=3, stopped_by="budget", seconds=0.1,
         per_copy_log_ratios=ratios, metrics=[[], []], offcpu=[{}, {}],
         layout_pads=[[0] * 12, [0] * 12], checked_calls=72, distinct_inputs=36,
+            containment=Containment({}), cache_repairs=[],
     )  # fmt: skip
 
 

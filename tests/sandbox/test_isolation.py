@@ -26,7 +26,7 @@ CASES = [
     ("stack_overflow", Status.RESOURCE_LIMIT, "stack overflow"),
     ("huge_allocation", Status.RESOURCE_LIMIT, "std::bad_alloc"),
     ("output_flood", Status.RESOURCE_LIMIT, "SIGXFSZ"),
-    ("fork_setsid", Status.CHILD_PROCESS, "child process"),
+    ("fork_setsid", Status.SANDBOX_VIOLATION, "forbidden system call: clone"),
     ("missing_fini", Status.ABI_ERROR, "aiopt_fini"),
     ("compile_error", Status.COMPILE_ERROR, "expected"),
     ("wrong_output", Status.WRONG_OUTPUT, "first difference at byte"),

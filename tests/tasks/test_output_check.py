@@ -3,6 +3,7 @@ from pathlib import Path
 
 from aiopt_harness.tasks.output_check import describe_difference
 from aiopt_harness.tasks.task import CheckSpec
+from tests.conftest import ROOT
 
 EXACT = CheckSpec("exact")
 
@@ -67,7 +68,7 @@ def test_key_value_requires_keys_and_values() -> None:
 def test_decompress_check_compares_decompressed_data(tmp_path: Path) -> None:
     decompressor = tmp_path / "decompress.py"
     decompressor.write_text(
-        "def decompress(data):\n"
+        "def decompress(data, *, max_output=1 << 20):\n"
         "    if not data.startswith(b'Z'):\n"
         "        raise ValueError('bad magic')\n"
         "    return data[1:].replace(b'2', b'11')\n"
@@ -76,3 +77,17 @@ def test_decompress_check_compares_decompressed_data(tmp_path: Path) -> None:
     assert describe_difference(b"Z2", b"Z11", spec) is None  # different bytes, same data
     assert "differs" in (describe_difference(b"Z2", b"Z12", spec) or "")
     assert "ValueError: bad magic" in (describe_difference(b"Z2", b"X", spec) or "")
+
+
+def test_a_decompression_bomb_is_rejected_at_the_reference_size() -> None:
+    """lz_compress's real decompressor: a 10-byte stream that claims 2 GiB, and a valid
+    stream whose one match expands to 4 MiB, against a 1 KiB reference."""
+    spec = CheckSpec("decompress", decompressor=ROOT / "programs/lz_compress/decompress.py")
+    data = bytes(range(256)) * 4
+    reference = (len(data)).to_bytes(4, "little") + bytes([0xF0, 255, 255, 255, 244]) + data
+    assert describe_difference(reference, reference, spec) is None
+    claims = (2**31).to_bytes(4, "little") + bytes([0x10]) + b"a"
+    assert "exceeds max_output 1024" in (describe_difference(reference, claims, spec) or "")
+    expands = (4 << 20).to_bytes(4, "little") + bytes([0x1F]) + b"a" + b"\x01\x00"
+    expands += b"\xff" * ((4 << 20) // 255) + b"\x00"
+    assert "max_output 1024" in (describe_difference(reference, expands, spec) or "")

@@ -16,12 +16,22 @@ import shutil
 import subprocess
 import tempfile
 import time
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..common.paths import cache_dir, include_dir
 from ..common.processes import run_in_group
+from .cache_integrity import (
+    CacheRepairWarning,
+    check_entry,
+    discard,
+    entry_lock,
+    entry_name,
+    publish,
+    repair_message,
+)
 
 MAX_DIAGNOSTIC_LINES = 40
 MAX_DIAGNOSTIC_CHARS = 4000
@@ -42,6 +52,9 @@ class CompileOutcome:
     cached: bool
     seconds: float
     object_file: Path | None = None
+    # cache entries found damaged (content unlike its recorded SHA-256, or none recorded)
+    # and rebuilt for this outcome, one human-readable line each
+    cache_repairs: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -106,18 +119,50 @@ def compile_candidate(
 
     The cache key covers the source bytes, the flags, the compiler's path and version,
     and the ABI header. Compilation runs in its own process group, killed on timeout.
+    Every cached file handed out is checked against its recorded SHA-256 first
+    (``cache_integrity``); a damaged one is rebuilt and the repair reported in
+    ``cache_repairs``.
     """
     source = Path(source)
     started = time.monotonic()
     text = source.read_bytes()
     key = cache_key(text, flags, cxx)
     obj = cache_dir() / "obj" / key[:2] / f"{key}.o"
-    if obj.is_file():
+    obj.parent.mkdir(parents=True, exist_ok=True)
+    repairs: list[str] = []
+
+    def outcome(shared_object: Path | None, diagnostics: str, cached: bool) -> CompileOutcome:
         return CompileOutcome(
-            source, layout_copy(obj, 0), "", True, time.monotonic() - started, obj
+            source,
+            shared_object,
+            diagnostics,
+            cached,
+            time.monotonic() - started,
+            obj if shared_object is not None else None,
+            tuple(repairs),
         )
 
-    obj.parent.mkdir(parents=True, exist_ok=True)
+    with entry_lock(obj):  # held while linking too: lock order object, copy, pad
+        check = check_entry(obj)
+        if not check.intact:
+            if check.problem is not None:
+                discard(obj)
+            failure = _compile_object(text, flags, cxx, timeout, source.name, obj)
+            if failure is not None:
+                return outcome(None, failure, False)
+            if check.problem is not None:
+                repairs.append(repair_message(obj, check.problem, cache_dir()))
+        try:
+            shared_object = _layout_copy(obj, 0, repairs, object_checked=True)
+        except LinkError as error:
+            return outcome(None, str(error), check.intact)
+    return outcome(shared_object, "", check.intact)
+
+
+def _compile_object(
+    text: bytes, flags: Sequence[str], cxx: str, timeout: float, display_name: str, obj: Path
+) -> str | None:
+    """Compiles ``text`` into the cache entry ``obj``; the diagnostics if that fails."""
     with tempfile.TemporaryDirectory(dir=obj.parent, prefix="build-") as build:
         build_source = Path(build) / "candidate.cpp"
         build_source.write_bytes(text)
@@ -139,90 +184,118 @@ def compile_candidate(
             merge_stderr=True,
         )
         if done.timed_out:
-            return CompileOutcome(
-                source,
-                None,
-                f"compiler timed out after {timeout:g} s",
-                False,
-                time.monotonic() - started,
-            )
+            return f"compiler timed out after {timeout:g} s"
         if done.returncode != 0 or not output.is_file():
-            return CompileOutcome(
-                source,
-                None,
-                trim_diagnostics(done.stdout, str(build_source), source.name)
-                or f"compiler exited with status {done.returncode}",
-                False,
-                time.monotonic() - started,
+            return (
+                trim_diagnostics(done.stdout, str(build_source), display_name)
+                or f"compiler exited with status {done.returncode}"
             )
-        os.replace(output, obj)
-    try:
-        shared_object = layout_copy(obj, 0)
-    except LinkError as error:
-        return CompileOutcome(source, None, str(error), False, time.monotonic() - started)
-    return CompileOutcome(source, shared_object, "", False, time.monotonic() - started, obj)
+        publish(output, obj)
+    return None
 
 
 class LinkError(RuntimeError):
-    """Linking a compiled candidate failed (an undefined symbol, a full disk...)."""
+    """Linking a compiled candidate failed (an undefined symbol, a full disk, a damaged
+    object file...)."""
 
 
-def _pad_object(pad: int, directory: Path) -> Path:
+def _pad_object(pad: int, directory: Path, repairs: list[str]) -> Path:
     """An object whose only content is ``pad`` bytes of int3 at the very start of .text
     (section .text.unlikely, which the default linker script places first)."""
     target = directory / f"pad-{pad}.o"
-    if target.is_file():
-        return target
-    source = directory / f"pad-{pad}.s"
-    source.write_text(
-        '.section .text.unlikely,"ax",@progbits\n'
-        f".globl aiopt_layout_pad_{pad}\n"
-        f".hidden aiopt_layout_pad_{pad}\n"
-        f"aiopt_layout_pad_{pad}:\n"
-        f".skip {pad}, 0xcc\n"
-        '.section .note.GNU-stack,"",@progbits\n'
-    )
-    temporary = directory / f"pad-{pad}.o.{os.getpid()}"
-    done = run_in_group(
-        [compiler_identity("g++").split("\n")[0], "-c", "-o", str(temporary), str(source)],
-        timeout=60,
-        merge_stderr=True,
-    )
-    if done.returncode != 0:
-        raise LinkError(f"assembling the layout pad failed: {done.stdout.strip()}")
-    os.replace(temporary, target)
+    with entry_lock(target):
+        check = check_entry(target)
+        if check.intact:
+            return target
+        if check.problem is not None:
+            discard(target)
+        with tempfile.TemporaryDirectory(dir=directory, prefix=f"pad-{pad}-") as build:
+            source = Path(build) / f"pad-{pad}.s"
+            source.write_text(
+                '.section .text.unlikely,"ax",@progbits\n'
+                f".globl aiopt_layout_pad_{pad}\n"
+                f".hidden aiopt_layout_pad_{pad}\n"
+                f"aiopt_layout_pad_{pad}:\n"
+                f".skip {pad}, 0xcc\n"
+                '.section .note.GNU-stack,"",@progbits\n'
+            )
+            output = Path(build) / f"pad-{pad}.o"
+            done = run_in_group(
+                [compiler_identity("g++").split("\n")[0], "-c", "-o", str(output), str(source)],
+                timeout=60,
+                merge_stderr=True,
+            )
+            if done.returncode != 0 or not output.is_file():
+                raise LinkError(f"assembling the layout pad failed: {done.stdout.strip()}")
+            publish(output, target)
+        if check.problem is not None:
+            repairs.append(repair_message(target, check.problem, cache_dir()))
     return target
 
 
-def layout_copy(object_file: Path, pad: int) -> Path:
+def layout_copy(object_file: Path, pad: int, repairs: list[str] | None = None) -> Path:
     """The shared object linked from ``object_file`` with ``pad`` bytes (a multiple of
-    LAYOUT_PAD_STEP) before its code; cached next to the object file."""
+    LAYOUT_PAD_STEP) before its code; cached next to the object file.
+
+    A cached copy is checked against its recorded SHA-256 on every call, and the object
+    file (and pad) before linking a new one. A damaged copy or pad is rebuilt and the
+    repair appended to ``repairs`` (a :class:`CacheRepairWarning` when it is None); a
+    damaged object file is a :class:`LinkError` (compiling the candidate again repairs it).
+    """
+    found: list[str] = []
+    try:
+        return _layout_copy(object_file, pad, found, object_checked=False)
+    finally:
+        if repairs is not None:
+            repairs.extend(found)
+        else:
+            for message in found:
+                warnings.warn(message, CacheRepairWarning, stacklevel=2)
+
+
+def _layout_copy(object_file: Path, pad: int, repairs: list[str], *, object_checked: bool) -> Path:
     if pad % LAYOUT_PAD_STEP or not 0 <= pad < LAYOUT_PAD_STEP * LAYOUT_PAD_STEPS:
         raise ValueError(f"layout pad {pad} is not a multiple of {LAYOUT_PAD_STEP} below 4096")
     target = cache_dir() / "so" / object_file.parent.name / f"{object_file.stem}-{pad}.so"
-    if target.is_file():
-        return target
     target.parent.mkdir(parents=True, exist_ok=True)
-    pads = cache_dir() / "pads"
-    pads.mkdir(parents=True, exist_ok=True)
-    inputs = [str(_pad_object(pad, pads))] if pad else []
-    temporary = target.with_name(f"{target.name}.{os.getpid()}.tmp")
-    done = run_in_group(
-        [
-            compiler_identity("g++").split("\n")[0],
-            "-shared",
-            "-o",
-            str(temporary),
-            *inputs,
-            str(object_file),
-        ],
-        timeout=120,
-        env={**os.environ, "LC_ALL": "C"},
-        merge_stderr=True,
-    )
-    if done.returncode != 0 or not temporary.is_file():
-        raise LinkError(
-            f"linking failed: {trim_diagnostics(done.stdout, str(object_file), 'candidate.o')}"
+    with entry_lock(target):
+        check = check_entry(target)
+        if check.intact:
+            return target
+        if check.problem is not None:
+            discard(target)
+        if not object_checked:
+            object_check = check_entry(object_file)
+            if not object_check.intact:
+                name = entry_name(object_file, cache_dir())
+                problem = object_check.problem or "missing"
+                raise LinkError(
+                    f"cache: the object file {name} cannot be linked ({problem}); "
+                    "compiling the candidate again rebuilds it"
+                )
+        pads = cache_dir() / "pads"
+        pads.mkdir(parents=True, exist_ok=True)
+        inputs = [str(_pad_object(pad, pads, repairs))] if pad else []
+        temporary = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+        done = run_in_group(
+            [
+                compiler_identity("g++").split("\n")[0],
+                "-shared",
+                "-o",
+                str(temporary),
+                *inputs,
+                str(object_file),
+            ],
+            timeout=120,
+            env={**os.environ, "LC_ALL": "C"},
+            merge_stderr=True,
         )
-    os.replace(temporary, target)
+        if done.returncode != 0 or not temporary.is_file():
+            temporary.unlink(missing_ok=True)
+            raise LinkError(
+                f"linking failed: {trim_diagnostics(done.stdout, str(object_file), 'candidate.o')}"
+            )
+        publish(temporary, target)
+        if check.problem is not None:
+            repairs.append(repair_message(target, check.problem, cache_dir()))
     return target

@@ -44,6 +44,7 @@ def run_in_group(
     cwd: Path | None = None,
     env: dict[str, str] | None = None,
     merge_stderr: bool = False,
+    pass_fds: tuple[int, ...] = (),
 ) -> GroupRun:
     """Runs ``command`` to its end or ``timeout``; captures its output as text.
 
@@ -60,6 +61,7 @@ def run_in_group(
         text=True,
         errors="replace",
         start_new_session=True,
+        pass_fds=pass_fds,
     )
     try:
         stdout, stderr = process.communicate(timeout=timeout)

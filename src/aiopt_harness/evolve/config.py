@@ -118,6 +118,7 @@ def with_overrides(
     max_tokens: int | None = None,
     iterations: int | None = None,
     state_dir: Path | None = None,
+    require_containment: bool = False,
 ) -> dict[str, Any]:
     """A copy of ``config`` with a run's settings."""
     result = copy.deepcopy(config)
@@ -134,6 +135,8 @@ def with_overrides(
         result["max_iterations"] = iterations
     if state_dir is not None:
         result["evaluator"]["evaluator_args"]["state_dir"] = str(state_dir)
+    if require_containment:
+        result["evaluator"]["evaluator_args"]["require_containment"] = True
     return result
 
 

@@ -48,6 +48,8 @@ class EvaluatorSettings:
     profile_budget: float = 6.0  # seconds each external profiler aims for
     max_context_chars: int = 4000
     state_dir: str | None = None  # best.json, evaluations.jsonl (default: in the cache)
+    # refuse to run candidates unless every sandbox layer is active (containment_unavailable)
+    require_containment: bool = False
 
     def state_path(self, task: Task) -> Path:
         if self.state_dir:
@@ -105,13 +107,23 @@ def _failure(task: Task, status: str, message: str, lines: float) -> EvaluationR
 
 def _compare(task: Task, source: Path, settings: EvaluatorSettings) -> CompareResult:
     return compare(
-        task.initial, source, task=task, budget=settings.budget, timeout=settings.timeout
+        task.initial,
+        source,
+        task=task,
+        budget=settings.budget,
+        timeout=settings.timeout,
+        require_containment=settings.require_containment,
     )
 
 
 def _evaluate(source: Path, settings: EvaluatorSettings, task: Task) -> EvaluationResult:
     lines = code_lines(source.read_text(errors="replace"))
-    checked = check(source, task=task, timeout=settings.timeout)  # stage 1
+    checked = check(  # stage 1
+        source,
+        task=task,
+        timeout=settings.timeout,
+        require_containment=settings.require_containment,
+    )
     if not checked.ok:
         return _failure(task, checked.status.value, checked.message, lines)
 
@@ -134,7 +146,12 @@ def _evaluate(source: Path, settings: EvaluatorSettings, task: Task) -> Evaluati
 
     artifacts: dict[str, str] = {}
     if settings.profile:
-        result = profile(source, task=task, budget=settings.profile_budget)
+        result = profile(
+            source,
+            task=task,
+            budget=settings.profile_budget,
+            require_containment=settings.require_containment,
+        )
         context = generate_mutation_context(result, max_chars=settings.max_context_chars)
         artifacts["profile"] = context.text
     return EvaluationResult(

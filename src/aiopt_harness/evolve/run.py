@@ -41,6 +41,7 @@ class EvolveOptions:
     seed: int = 42
     max_tokens: int | None = None
     resume: bool = False
+    require_containment: bool = False  # evaluations refuse a partial sandbox
 
 
 @contextlib.contextmanager
@@ -128,6 +129,7 @@ def _prepare(options: EvolveOptions, task: Task, api_base: str, model: str | Non
         max_tokens=options.max_tokens,
         iterations=options.iterations,
         state_dir=(output / "state").resolve(),
+        require_containment=options.require_containment,
     )
     config["log_dir"] = str((output / "openevolve" / "logs").resolve())
     config_path = output / "config.yaml"

@@ -37,16 +37,20 @@ def _task(task: Task | str | Path) -> Task:
     return task if isinstance(task, Task) else load_task(task)
 
 
-def _compiled(source: Path, task: Task) -> CompileOutcome | Failure:
+def _compiled(
+    source: Path, task: Task, repairs: list[str] | None = None
+) -> CompileOutcome | Failure:
     compiled = compile_candidate(source, task.cxxflags)
+    if repairs is not None:
+        repairs.extend(compiled.cache_repairs)
     if compiled.object_file is None:
         return Failure(Status.COMPILE_ERROR, compiled.diagnostics)
     return compiled
 
 
-def _reference(task: Task) -> Path | Failure:
+def _reference(task: Task, repairs: list[str] | None = None) -> Path | Failure:
     """The object file of the task's initial program (the definition of correct)."""
-    compiled = _compiled(task.initial, task)
+    compiled = _compiled(task.initial, task, repairs)
     if isinstance(compiled, Failure):
         return Failure(
             Status.HARNESS_ERROR, f"the task's initial program does not compile: {compiled.message}"
@@ -62,12 +66,13 @@ def _session(
     plan: Plan,
 ) -> tuple[SessionResult, list[Path]] | tuple[Failure, int | None]:
     """Compiles ``sources`` and runs one session of them; a failure names its program."""
-    reference = _reference(task)
+    repairs: list[str] = []
+    reference = _reference(task, repairs)
     if isinstance(reference, Failure):
         return reference, None
     programs = []
     for index, source in enumerate(sources):
-        compiled = _compiled(source, task)
+        compiled = _compiled(source, task, repairs)
         if isinstance(compiled, Failure):
             return compiled, index
         assert compiled.object_file is not None
@@ -85,6 +90,7 @@ def _session(
         )
     if isinstance(outcome, SessionFailure):
         return outcome.failure, outcome.program
+    outcome.cache_repairs[:0] = repairs
     return outcome, [p.object_file for p in programs]
 
 
@@ -95,6 +101,7 @@ def _plan(settings: Settings, budget: float, copies: int, **rules: float | int) 
         timeout=settings.timeout,
         counters=settings.counter_spec(),
         inject_errno=settings.inject_spec(),
+        sandbox=settings.sandbox(),
         **rules,  # type: ignore[arg-type]
     )
 
@@ -151,6 +158,7 @@ class CheckResult:
     message: str
     metric: MetricReading | None = None  # output-metric tasks: its metric
     stderr: str = ""
+    containment: str | None = None  # "full" or "partial (layer: reason)"; None: not run
 
     @property
     def ok(self) -> bool:
@@ -177,6 +185,7 @@ def check(
         Status.OK,
         f"compiles and passes the check on {result.checked_calls} fresh inputs",
         _metric(the_task, result.metrics[0]),
+        containment=result.containment.summary(),
     )
 
 
@@ -223,6 +232,8 @@ def measure(
         cpu=settings.pinned_cpu(),
         stopped_by=result.stopped_by,
         samples=_samples(result),
+        containment=result.containment.summary(),
+        cache_repairs=list(result.cache_repairs),
     )
 
 
@@ -338,4 +349,6 @@ def compare(
         cpu=settings.pinned_cpu(),
         stopped_by=result.stopped_by,
         samples=_samples(result),
+        containment=result.containment.summary(),
+        cache_repairs=list(result.cache_repairs),
     )

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TypedDict
 
 from ..sandbox.cpu_lease import default_cpu
-from ..sandbox.worker_client import Limits
+from ..sandbox.worker_client import Limits, SandboxSettings
 
 
 class RunOptions(TypedDict, total=False):
@@ -30,6 +30,8 @@ class RunOptions(TypedDict, total=False):
     event_groups: Sequence[Sequence[str]] | None  # perf_event groups; None: the default
     inject_errno: Mapping[str, int] | None  # testing: make these events' open fail
     plausible_speedup: float  # a larger speedup is re-measured before it counts (20)
+    require_containment: bool  # refuse to run candidates in a partial sandbox (False)
+    inject_sandbox_errno: Mapping[str, int] | None  # testing: make these layers fail
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,14 @@ class Settings:
     event_groups: tuple[tuple[str, ...], ...] | None = None
     inject_errno: tuple[tuple[str, int], ...] = ()
     plausible_speedup: float = 20.0
+    require_containment: bool = False
+    inject_sandbox_errno: tuple[tuple[str, int], ...] = ()
+
+    def sandbox(self) -> SandboxSettings:
+        return SandboxSettings(
+            require_containment=self.require_containment,
+            inject_errno=",".join(f"{layer}={errno}" for layer, errno in self.inject_sandbox_errno),
+        )
 
     def pinned_cpu(self) -> int:
         if self.cpu is None:
@@ -82,7 +92,9 @@ def run_settings(options: RunOptions) -> Settings:
     values = dict(options)
     inject = values.pop("inject_errno", None) or {}
     groups = values.pop("event_groups", None)
+    inject_sandbox = values.pop("inject_sandbox_errno", None) or {}
     return Settings(
+        inject_sandbox_errno=tuple(sorted(inject_sandbox.items())),  # type: ignore[attr-defined]
         inject_errno=tuple(sorted(inject.items())),  # type: ignore[attr-defined]
         event_groups=tuple(tuple(g) for g in groups) if groups else None,  # type: ignore[attr-defined]
         **values,  # type: ignore[arg-type]

@@ -50,6 +50,9 @@ def format_measure(result: MeasureResult) -> str:
         lines += _time_rows("thread CPU", result.cpu_time_ns)
     if result.cpu is not None:
         lines.append(f"pinned CPU   {result.cpu}")
+    if result.containment is not None:
+        lines.append(f"containment  {result.containment}")
+    lines += [f"cache        {repair}" for repair in result.cache_repairs]
     lines += _counter_rows(result.counters)
     return "\n".join(lines)
 
@@ -79,6 +82,9 @@ def format_compare(result: CompareResult) -> str:
         lines += _time_rows("candidate", result.candidate_time_ns)
     if result.cpu is not None:
         lines.append(f"pinned CPU   {result.cpu}")
+    if result.containment is not None:
+        lines.append(f"containment  {result.containment}")
+    lines += [f"cache        {repair}" for repair in result.cache_repairs]
     rows = _counter_rows(result.candidate_counters)
     if rows:
         lines += ["candidate " + rows[0], *rows[1:]]

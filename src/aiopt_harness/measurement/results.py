@@ -67,6 +67,8 @@ class MeasureResult:
     samples: dict[str, np.ndarray] = field(default_factory=dict)
     stdout: str = ""
     stderr: str = ""
+    containment: str | None = None  # "full" or "partial (layer: reason)"; None: not run
+    cache_repairs: list[str] = field(default_factory=list)  # tampered entries rebuilt
 
     @property
     def ok(self) -> bool:
@@ -94,6 +96,10 @@ class MeasureResult:
             result["cpu"] = self.cpu
         if self.stopped_by is not None:
             result["stopped_by"] = self.stopped_by
+        if self.containment is not None:
+            result["containment"] = self.containment
+        if self.cache_repairs:
+            result["cache_repairs"] = list(self.cache_repairs)
         if self.stdout:
             result["stdout"] = self.stdout
         if self.stderr:
@@ -126,6 +132,8 @@ class CompareResult:
     samples: dict[str, np.ndarray] = field(default_factory=dict)
     stdout: str = ""
     stderr: str = ""
+    containment: str | None = None  # "full" or "partial (layer: reason)"; None: not run
+    cache_repairs: list[str] = field(default_factory=list)  # tampered entries rebuilt
 
     @property
     def ok(self) -> bool:
@@ -181,6 +189,10 @@ class CompareResult:
             }
         if self.cpu is not None:
             result["cpu"] = self.cpu
+        if self.containment is not None:
+            result["containment"] = self.containment
+        if self.cache_repairs:
+            result["cache_repairs"] = list(self.cache_repairs)
         if self.stdout:
             result["stdout"] = self.stdout
         if self.stderr:

@@ -28,15 +28,16 @@ import os
 import random
 import statistics
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..build.compiler import LAYOUT_PAD_STEP, LAYOUT_PAD_STEPS, LinkError, layout_copy
 from ..common.statistics import RatioEstimate, copy_ratio
+from ..sandbox.containment import Containment
 from ..sandbox.cpu_lease import cpu_lease
 from ..sandbox.verdict import Failure, Status
-from ..sandbox.worker_client import CallReply, Limits, Worker, WorkerFailed
+from ..sandbox.worker_client import CallReply, Limits, SandboxSettings, Worker, WorkerFailed
 from ..tasks.generator import fresh_seed
 from ..tasks.metric import OutputFormatError, metric_value
 from ..tasks.output_check import describe_difference
@@ -73,6 +74,7 @@ class Plan:
     timeout: float = 30.0  # seconds for any one request
     counters: str = "none"  # the worker's --counters
     inject_errno: str = ""  # testing: the worker's --inject-errno
+    sandbox: SandboxSettings = field(default_factory=SandboxSettings)
 
 
 @dataclass
@@ -101,6 +103,8 @@ class SessionResult:
     layout_pads: list[list[int]]  # per program, per copy
     checked_calls: int
     distinct_inputs: int  # seeds used; each input goes to one call of each program
+    containment: Containment  # the weakest sandbox any worker of the session had
+    cache_repairs: list[str]  # cache entries that failed their content hash, rebuilt
 
     def estimate(self) -> RatioEstimate:
         return copy_ratio(self.per_copy_log_ratios)
@@ -185,6 +189,7 @@ class _Session:
         self.checked = 0
         self.metrics: list[list[float]] = [[] for _ in programs]
         self.expected_outputs: set[bytes] = set()
+        self.cache_repairs: list[str] = []  # tampered cache entries rebuilt on the way
         self.reference_index = next((i for i, p in enumerate(programs) if p.reference), None)
 
     # --- workers ------------------------------------------------------------------------
@@ -192,18 +197,19 @@ class _Session:
     def _start(self, program: int, index: int, object_file: Path) -> _Copy:
         pad = self.rng.randrange(LAYOUT_PAD_STEPS) * LAYOUT_PAD_STEP
         try:
-            shared_object = layout_copy(object_file, pad)
+            shared_object = layout_copy(object_file, pad, self.cache_repairs)
         except LinkError as error:
             raise _Abort(Status.HARNESS_ERROR, str(error), None) from error
         worker = Worker(
             shared_object,
             cpu=self.cpu,
             out_cap=self.task.output_capacity,
-            scratch=self.scratch / f"p{program}-c{index}",
+            directory=self.scratch / f"p{program}-c{index}",
             limits=self.limits,
             counters=self.plan.counters,
             layout_seed=self.rng.getrandbits(24),
             inject_errno=self.plan.inject_errno,
+            sandbox=self.plan.sandbox,
         )
         copy = _Copy(program, index, worker, pad)
         self._guard(copy, lambda: worker.init(self.params, self.plan.timeout))
@@ -217,6 +223,13 @@ class _Session:
                 self.copies[p].append(self._start(p, k, program.object_file))
         if self.reference_index is None:
             self.oracle = self._start(-1, 0, self.reference)
+
+    def containment(self) -> Containment:
+        """Every worker's sandbox report, the weakest state of each layer."""
+        combined = Containment()
+        for copy in [*(c for copies in self.copies for c in copies), *filter(None, [self.oracle])]:
+            combined = combined.combined(copy.worker.containment)
+        return combined
 
     def _guard(self, copy: _Copy, action: Any) -> Any:
         try:
@@ -234,8 +247,8 @@ class _Session:
     def close(self) -> None:
         """Asks every worker to finish; a result counts only if all exit cleanly.
 
-        Then the kernel's accounting: the CPU time of each process (with the children it
-        waited for, wait4's rusage) minus the wall time of its calls is what it spent
+        Then the kernel's accounting: the CPU time of each process just before it is told
+        to quit (``Worker.cpu_ns``) minus the wall time of its calls is what it spent
         outside its calls (start, aiopt_init, reading inputs, writing outputs). One
         pinned CPU cannot spend more CPU than wall time inside a call, so a candidate's
         excess beyond the trusted program's means it ran on more than one CPU (a thread
@@ -243,7 +256,8 @@ class _Session:
         its calls shorter than they were (a patched clock)."""
         spent: list[tuple[_Copy, int]] = []
         for copy in self._all():
-            cpu_ns = self._guard(copy, lambda c=copy: c.worker.quit(self.plan.timeout))
+            cpu_ns = self._guard(copy, lambda c=copy: c.worker.cpu_ns())
+            self._guard(copy, lambda c=copy: c.worker.quit(self.plan.timeout))
             spent.append((copy, cpu_ns - copy.cpu_after_init_ns - copy.wall_ns))
         # per call: reading the input and writing the output cost CPU in every call
         trusted = [
@@ -515,4 +529,6 @@ def _run(session: _Session, rng: random.Random) -> SessionResult:
         layout_pads=[[c.pad for c in copies] for copies in session.copies],
         checked_calls=session.checked,
         distinct_inputs=len(session.seen_seeds),
+        containment=session.containment(),
+        cache_repairs=session.cache_repairs,
     )

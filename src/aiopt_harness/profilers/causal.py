@@ -35,7 +35,7 @@ from pathlib import Path
 
 from ..common.artifact_text import artifact_safe
 from .context import ProfileContext
-from .driver import driver_command, run_tool
+from .driver import driver_command, run_jailed, tool_jail
 from .errors import ProfilerOutputError
 from .section import LineHotspot, ProfileSection, unavailable
 from .shared import read_recorded
@@ -478,10 +478,30 @@ def profile_section(
     return section
 
 
-def _coz_command(ctx: ProfileContext, output: Path) -> list[str]:
-    so = str(ctx.shared_object)
-    driver = driver_command(ctx.shared_object, ctx.inputs, seconds=ctx.budget)
-    return ["coz", "run", "--binary-scope", so, "--output", str(output), "---", *driver]
+def libcoz() -> Path | None:
+    """Coz's runtime library, where its ``coz`` script looks for it."""
+    coz = shutil.which("coz")
+    if coz is None:
+        return None
+    prefix = Path(coz).resolve().parent
+    for relative in ("../lib64/libcoz.so", "../lib/libcoz.so", "../lib64/coz-profiler/libcoz.so",
+                     "../lib/coz-profiler/libcoz.so", "libcoz/libcoz.so"):  # fmt: skip
+        if (prefix / relative).is_file():
+            return (prefix / relative).resolve()
+    return None
+
+
+def _coz_environment(ctx: ProfileContext, runtime: Path, output: Path) -> dict[str, str]:
+    """What ``coz run --binary-scope SO --output OUT`` sets, without its Python wrapper
+    (the sandbox runs the driver itself, with no interpreter and no fork): the candidate
+    preloaded, so that Coz maps its lines from the start, then Coz's runtime."""
+    return {
+        "LD_PRELOAD": f"{ctx.shared_object}:{runtime}",
+        "COZ_BINARY_SCOPE": str(ctx.shared_object),
+        "COZ_SOURCE_SCOPE": "%",
+        "COZ_PROGRESS_POINTS": "",
+        "COZ_OUTPUT": str(output),
+    }
 
 
 def _tail(text: str) -> str:
@@ -491,24 +511,38 @@ def _tail(text: str) -> str:
 
 def run(ctx: ProfileContext) -> ProfileSection:
     """Runs the driver under Coz for ``ctx.budget`` seconds and reads the causal curves."""
-    if shutil.which("coz") is None:
+    runtime = libcoz()
+    if runtime is None:
         return unavailable("causal", "coz not found (Debian package coz-profiler)")
-    output = ctx.work_dir / "profile.coz"
-    output.unlink(missing_ok=True)  # Coz appends to an existing profile
-    ran = run_tool(
-        _coz_command(ctx, output),
-        timeout=ctx.timeout,
-        cwd=ctx.work_dir,
-        env={"LD_PRELOAD": str(ctx.shared_object)},
-    )
+    # The candidate is preloaded, so its constructors run before the driver's own
+    # sandbox: the launcher's must hold too (no fork; exec of the driver only).
+    jail = tool_jail(
+        ctx, "coz", "both", read=(Path("/proc/self"),), allow=("exec", "perf"),
+        driver_allow=("perf",),
+    )  # fmt: skip
+    try:
+        output = jail.scratch / "profile.coz"
+        driver = driver_command(
+            ctx.shared_object, ctx.inputs, seconds=ctx.budget, sandbox=jail.driver_args()
+        )
+        ran = run_jailed(
+            driver, jail, timeout=ctx.timeout, env=_coz_environment(ctx, runtime, output)
+        )
+        containment = jail.containment()
+        text = output.read_text(errors="replace") if output.is_file() else None
+    finally:
+        jail.remove()
+    if not containment.full and ctx.require_containment:
+        return unavailable("causal", f"containment {containment.summary()}: not run")
+    ctx.containment_seen.append(containment)
     if ran.timed_out:
         return unavailable("causal", f"coz did not finish within {ctx.timeout:g} s")
-    if not output.is_file():
+    if text is None:
         return unavailable(
             "causal", f"coz wrote no profile (exit {ran.returncode}): {_tail(ran.stderr)}"
         )
     try:
-        profile = parse_coz_profile(output.read_text(errors="replace"))
+        profile = parse_coz_profile(text)
     except CozProfileError as error:
         return unavailable("causal", f"unreadable Coz profile: {error}")
     on_candidate = sum(e.selection.is_candidate_line for e in profile.experiments)

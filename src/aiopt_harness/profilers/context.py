@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..sandbox.containment import Containment
 from ..tasks.task import Task
 from .driver import DriverInputs
 
@@ -21,6 +22,9 @@ class ProfileContext:
     budget: float  # seconds this profiler should aim to stay within
     timeout: float  # seconds after which it must be killed
     measurement: dict[str, Any] = field(default_factory=dict)  # measure(...).to_dict()
+    require_containment: bool = False  # a tool run without its full sandbox gives no section
+    # what each sandboxed tool run reported (sandbox/tool_jail.py), in order
+    containment_seen: list[Containment] = field(default_factory=list)
 
     def line_text(self, line: int) -> str:
         if 1 <= line <= len(self.source_lines):

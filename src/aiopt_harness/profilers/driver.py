@@ -5,10 +5,12 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from .. import _core
 from ..build.compiler import CompileOutcome, compile_candidate
 from ..common.processes import GroupRun, run_in_group
+from ..sandbox.tool_jail import Holder, ToolJail
 from ..tasks.generator import fresh_seed
 from ..tasks.task import Task
 
@@ -72,7 +74,9 @@ def driver_command(
     runs: int = 1,
     warmup: int = 1,
     seconds: float = 0.0,
+    sandbox: list[str] | None = None,
 ) -> list[str]:
+    """The driver's command line; ``sandbox`` is its own sandbox (ToolJail.driver_args)."""
     return [
         str(driver_path()),
         "--so",
@@ -89,10 +93,24 @@ def driver_command(
         str(warmup),
         "--seconds",
         f"{seconds:g}",
+        *(sandbox or []),
     ]
 
 
 ToolRun = GroupRun  # how an external profiler's command ended
+
+
+class ProfileContextLike(Protocol):
+    """What a tool sandbox needs of a profiler's context (context.py imports this module)."""
+
+    @property
+    def shared_object(self) -> Path: ...
+    @property
+    def inputs(self) -> DriverInputs: ...
+    @property
+    def work_dir(self) -> Path: ...
+    @property
+    def require_containment(self) -> bool: ...
 
 
 def run_tool(
@@ -102,5 +120,50 @@ def run_tool(
     cwd: Path | None = None,
     env: dict[str, str] | None = None,
 ) -> ToolRun:
-    """Runs ``command`` in its own process group; kills the whole group at ``timeout``."""
+    """Runs ``command`` (trusted input only: no candidate code, no file a candidate wrote)
+    in its own process group; kills the whole group at ``timeout``."""
     return run_in_group(command, timeout=timeout, cwd=cwd, env={**os.environ, **(env or {})})
+
+
+def tool_jail(
+    ctx: ProfileContextLike,
+    name: str,
+    holder: Holder,
+    *,
+    read: tuple[Path, ...] = (),
+    execute: tuple[Path, ...] = (),
+    allow: tuple[str, ...] = (),
+    driver_allow: tuple[str, ...] = (),
+) -> ToolJail:
+    """A sandbox for one tool run on ``ctx``'s candidate: it reads the candidate's shared
+    object, the driver and its inputs (plus ``read``), executes the driver (plus
+    ``execute``), and writes only its scratch directory."""
+    reads = (ctx.shared_object, ctx.inputs.params, ctx.inputs.inputs, driver_path())
+    return ToolJail.create(
+        ctx.work_dir / f"{name}-jail",
+        holder,
+        read=(*reads, *read),
+        execute=(driver_path(), *execute),
+        allow=allow,
+        driver_allow=driver_allow,
+        require_containment=ctx.require_containment,
+    )
+
+
+def run_jailed(
+    command: list[str],
+    jail: ToolJail,
+    *,
+    timeout: float,
+    env: dict[str, str] | None = None,
+) -> ToolRun:
+    """Runs ``command`` inside ``jail``: minimal environment (plus ``env``, set by the
+    launcher for the command only), its scratch as working directory, the whole process
+    group killed at ``timeout``."""
+    return run_in_group(
+        jail.command(command, env),
+        timeout=timeout,
+        cwd=jail.scratch,
+        env=jail.environment(),
+        pass_fds=(jail.report_fd,),
+    )

@@ -22,7 +22,7 @@ from typing import Any
 
 from ..common.artifact_text import artifact_safe
 from .context import ProfileContext
-from .driver import driver_command, run_tool
+from .driver import driver_command, run_jailed, tool_jail
 from .errors import ProfilerOutputError
 from .section import ProfileSection, unavailable
 from .shared import demangle, read_recorded, short_symbol
@@ -218,17 +218,37 @@ def _perf_sched(ctx: ProfileContext) -> tuple[dict[str, float | int | str], list
         return {"perf_sched": "skipped: needs root"}, []
     if shutil.which("perf") is None:
         return {"perf_sched": "skipped: perf not found (Debian package linux-perf)"}, []
-    data = ctx.work_dir / "sched.data"
     seconds = min(PERF_SCHED_SECONDS, max(ctx.budget, 0.5))
-    driver = driver_command(ctx.shared_object, ctx.inputs, seconds=seconds)
     timeout = min(ctx.timeout, PERF_SCHED_TIMEOUT)
-    recorded = run_tool(
-        ["perf", "sched", "record", "-o", str(data), "--", *driver], timeout=timeout
+    # perf in the tool sandbox (tracepoints need its privileges); the driver in the strict
+    # one before it loads the candidate; timehist reads the recording inside the sandbox.
+    jail = tool_jail(
+        ctx,
+        "perf-sched",
+        "driver",
+        read=(Path("/proc"), Path("/sys")),
+        allow=("exec", "fork", "perf", "capabilities"),
     )
-    if recorded.returncode != 0 or not data.is_file():
-        state = "timed out" if recorded.timed_out else f"exit {recorded.returncode}"
-        return {"perf_sched": f"failed: perf sched record {state}"}, []
-    shown = run_tool(["perf", "sched", "timehist", "-i", str(data), "--state"], timeout=timeout)
+    try:
+        data = jail.scratch / "sched.data"
+        driver = driver_command(
+            ctx.shared_object, ctx.inputs, seconds=seconds, sandbox=jail.driver_args()
+        )
+        recorded = run_jailed(
+            ["perf", "sched", "record", "-o", str(data), "--", *driver], jail, timeout=timeout
+        )
+        containment = jail.containment()
+        if recorded.returncode != 0 or not data.is_file():
+            state = "timed out" if recorded.timed_out else f"exit {recorded.returncode}"
+            return {"perf_sched": f"failed: perf sched record {state}"}, []
+        if not containment.full and ctx.require_containment:
+            return {"perf_sched": f"skipped: containment {containment.summary()}"}, []
+        ctx.containment_seen.append(containment)
+        shown = run_jailed(
+            ["perf", "sched", "timehist", "-i", str(data), "--state"], jail, timeout=timeout
+        )
+    finally:
+        jail.remove()
     if shown.returncode != 0:
         return {"perf_sched": f"failed: perf sched timehist exit {shown.returncode}"}, []
     try:

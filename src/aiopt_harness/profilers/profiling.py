@@ -94,13 +94,17 @@ def profile(
     bcoz_profile: str | Path | None = None,
     bperf_report: str | Path | None = None,
     on_progress: Callable[[str], None] | None = None,
+    require_containment: bool = False,
 ) -> Profile:
     """Measures ``candidate`` and runs ``profilers`` on it.
 
     ``budget`` is the time each external profiler aims for (``causal_budget`` for Coz),
     ``timeout`` the time after which any of them is killed. ``bcoz_profile`` and
     ``bperf_report`` add sections parsed from files made elsewhere (they need a patched
-    kernel). ``on_progress`` receives one line per step.
+    kernel). ``on_progress`` receives one line per step. Every tool that runs candidate
+    code runs in the sandbox (sandbox/tool_jail.py); each section's ``containment``
+    figure says what held, and with ``require_containment`` a tool without its full
+    sandbox gives no section.
     """
     unknown = [name for name in profilers if name not in PROFILERS]
     if unknown:
@@ -110,7 +114,9 @@ def profile(
     source = Path(candidate)
     lines = tuple(source.read_text(errors="replace").splitlines())
     say("measuring (compile, check, time, counters)")
-    measured: MeasureResult = measure(source, task=the_task, budget=1.0)
+    measured: MeasureResult = measure(
+        source, task=the_task, budget=1.0, require_containment=require_containment
+    )
     result = Profile(
         the_task.name, source, measured.status, measured.message, lines, measured.to_dict()
     )
@@ -137,12 +143,19 @@ def profile(
                 # Coz must get its budget plus startup and the end of its last experiment
                 timeout=max(timeout, causal_budget + 30) if name == "causal" else timeout,
                 measurement=result.measurement,
+                require_containment=require_containment,
             )
             context.work_dir.mkdir()
             # External profilers run unpinned: hold the measurement CPU so that no
             # concurrent evaluation is timed while they load the machine.
             with cpu_lease(default_cpu()):
-                result.sections[name] = _run_one(name, context)
+                section = _run_one(name, context)
+            if context.containment_seen and section.available:
+                held = context.containment_seen[0]
+                for other in context.containment_seen[1:]:
+                    held = held.combined(other)
+                section.figures["containment"] = held.summary()
+            result.sections[name] = section
     result.sections.update(
         _extra_sections(
             Path(bcoz_profile) if bcoz_profile else None,

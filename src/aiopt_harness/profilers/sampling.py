@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .context import ProfileContext
-from .driver import driver_command, run_tool
+from .driver import driver_command, run_jailed, run_tool, tool_jail
 from .errors import ProfilerOutputError, ToolFailedError
 from .section import LineHotspot, ProfileSection, unavailable
 from .shared import Location, candidate_line, resolve_lines, tail
@@ -150,26 +150,51 @@ def _event(deadline: float) -> str:
     return "cycles" if usable and "<not counted>" not in probe.stderr else "task-clock"
 
 
+PERF_READS = (Path("/proc"), Path("/sys"))  # perf reads its child's maps and event files
+
+
 def _record(ctx: ProfileContext, event: str, seconds: float, deadline: float) -> str:
-    """Records the driver running for ``seconds``; returns ``perf script``'s text."""
-    data = ctx.work_dir / "perf.data"
-    driver = driver_command(ctx.shared_object, ctx.inputs, runs=1, warmup=1, seconds=seconds)
-    record = [
-        "perf", "record", "-q", "-e", event, "-F", str(FREQUENCY),
-        "--call-graph", f"dwarf,{STACK_BYTES}", "-o", str(data), "--", *driver,
-    ]  # fmt: skip
-    result = run_tool(record, timeout=_remaining(deadline), cwd=ctx.work_dir)
-    if result.timed_out:
-        raise ToolFailedError(f"perf record timed out after {ctx.timeout:g} s")
-    if result.returncode != 0:
-        raise ToolFailedError(
-            f"perf record failed (exit {result.returncode}): {tail(result.stderr)}"
-        )
-    script = ["perf", "script", "-i", str(data), "-F", "time,ip,sym,symoff,dso", "--no-inline"]
-    result = run_tool(script, timeout=_remaining(deadline), cwd=ctx.work_dir)
-    if result.timed_out or result.returncode != 0:
-        raise ToolFailedError(f"perf script failed: {tail(result.stderr) or 'timed out'}")
-    return result.stdout
+    """Records the driver running for ``seconds``; returns ``perf script``'s text.
+
+    perf runs in the tool sandbox with what it needs (fork, exec, perf_event_open, its
+    capabilities); the driver it starts puts itself in the strict sandbox before it loads
+    the candidate, and ``perf script`` reads the recording inside the sandbox too (the
+    candidate could write that file)."""
+    jail = tool_jail(
+        ctx,
+        "perf-record",
+        "driver",
+        read=PERF_READS,
+        allow=("exec", "fork", "perf", "capabilities"),
+    )
+    try:
+        data = jail.scratch / "perf.data"
+        driver = driver_command(
+            ctx.shared_object, ctx.inputs, runs=1, warmup=1, seconds=seconds,
+            sandbox=jail.driver_args(),
+        )  # fmt: skip
+        record = [
+            "perf", "record", "-q", "-e", event, "-F", str(FREQUENCY),
+            "--call-graph", f"dwarf,{STACK_BYTES}", "-o", str(data), "--", *driver,
+        ]  # fmt: skip
+        result = run_jailed(record, jail, timeout=_remaining(deadline))
+        if result.timed_out:
+            raise ToolFailedError(f"perf record timed out after {ctx.timeout:g} s")
+        containment = jail.containment()
+        if not containment.full and ctx.require_containment:
+            raise ToolFailedError(f"containment {containment.summary()}: not run")
+        if result.returncode != 0:
+            raise ToolFailedError(
+                f"perf record failed (exit {result.returncode}): {tail(result.stderr)}"
+            )
+        ctx.containment_seen.append(containment)
+        script = ["perf", "script", "-i", str(data), "-F", "time,ip,sym,symoff,dso", "--no-inline"]
+        result = run_jailed(script, jail, timeout=_remaining(deadline))
+        if result.timed_out or result.returncode != 0:
+            raise ToolFailedError(f"perf script failed: {tail(result.stderr) or 'timed out'}")
+        return result.stdout
+    finally:
+        jail.remove()
 
 
 def _hotspots(

@@ -23,8 +23,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..sandbox.tool_jail import ToolJail
 from .context import ProfileContext
-from .driver import driver_command, run_tool
+from .driver import driver_command, run_jailed, run_tool, tool_jail
 from .errors import ProfilerOutputError, ToolFailedError
 from .section import LineHotspot, ProfileSection, unavailable
 from .shared import CANDIDATE_FILE, candidate_line, resolve_lines, tail
@@ -213,18 +214,51 @@ def _remaining(deadline: float) -> float:
     return left
 
 
+def _valgrind() -> tuple[str, dict[str, str]]:
+    """valgrind's real binary and the environment Debian's wrapper script gives it (the
+    launcher execs binaries only: no shell in the sandbox)."""
+    real = shutil.which("valgrind.bin")
+    if real is None:
+        return "valgrind", {}
+    return real, {"LD_LIBRARY_PATH": "/usr/lib/debug", "GLIBCXX_FORCE_NEW": "1"}
+
+
 def _cachegrind(ctx: ProfileContext, runs: int, deadline: float) -> CachegrindProfile:
-    """Runs the driver under cachegrind: WARMUP calls, then ``runs`` calls."""
-    out = ctx.work_dir / f"cachegrind.out.runs{runs}"
+    """Runs the driver under cachegrind: WARMUP calls, then ``runs`` calls, inside the
+    tool sandbox (valgrind cannot pass the driver's own Landlock and seccomp through, so
+    the launcher's hold: exec of valgrind's own files only, no fork)."""
+    jail = tool_jail(
+        ctx,
+        f"cachegrind-{runs}",
+        "launcher",
+        read=(Path("/proc/self"),),  # the launcher's own /proc entry: valgrind reads its maps
+        execute=(Path("/usr/libexec/valgrind"),),
+        allow=("exec",),
+    )
+    try:
+        return _cachegrind_in(ctx, jail, runs, deadline)
+    finally:
+        jail.remove()
+
+
+def _cachegrind_in(
+    ctx: ProfileContext, jail: ToolJail, runs: int, deadline: float
+) -> CachegrindProfile:
+    out = jail.scratch / "cachegrind.out"
+    valgrind, env = _valgrind()
     command = [
-        "valgrind", "--tool=cachegrind", "--cache-sim=yes", "--branch-sim=yes", *GEOMETRY,
-        f"--cachegrind-out-file={out}",
-        *driver_command(ctx.shared_object, ctx.inputs, runs=runs, warmup=WARMUP),
+        valgrind, "--vgdb=no", "--tool=cachegrind", "--cache-sim=yes", "--branch-sim=yes",
+        *GEOMETRY, f"--cachegrind-out-file={out}",
+        *driver_command(ctx.shared_object, ctx.inputs, runs=runs, warmup=WARMUP,
+                        sandbox=jail.driver_args()),
     ]  # fmt: skip
     timeout = _remaining(deadline)
-    result = run_tool(command, timeout=timeout, cwd=ctx.work_dir)
+    result = run_jailed(command, jail, timeout=timeout, env=env)
+    containment = jail.containment()
     if result.timed_out:
         raise ToolFailedError(f"valgrind timed out after {timeout:.0f} s")
+    if not containment.full and ctx.require_containment:
+        raise ToolFailedError(f"containment {containment.summary()}: not run")
     if result.returncode != 0:
         raise ToolFailedError(f"valgrind failed (exit {result.returncode}): {tail(result.stderr)}")
     try:
@@ -235,6 +269,7 @@ def _cachegrind(ctx: ProfileContext, runs: int, deadline: float) -> CachegrindPr
         raise ToolFailedError(f"the driver made {done} runs under valgrind, not {runs}")
     if not out.is_file():
         raise ToolFailedError(f"valgrind wrote no {out.name}")
+    ctx.containment_seen.append(containment)
     return parse_cachegrind(out.read_text(errors="replace"))
 
 

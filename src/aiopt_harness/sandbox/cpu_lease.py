@@ -17,17 +17,23 @@ def default_cpu() -> int:
     return max(os.sched_getaffinity(0))
 
 
-def lease_path(cpu: int) -> Path:
-    """The lock file of one CPU, shared by every user of this machine's temp directory."""
-    return Path(tempfile.gettempdir()) / f"aiopt-cpu-{cpu}.lock"
+LEASE_MODE = 0o666  # every user of the machine takes the same leases
+
+
+def lease_path(cpu: int, directory: Path | None = None) -> Path:
+    """The lock file of one CPU, shared by every user of this machine's temp directory
+    (or of ``directory``)."""
+    base = Path(tempfile.gettempdir()) if directory is None else directory
+    return base / f"aiopt-cpu-{cpu}.lock"
 
 
 @contextmanager
-def cpu_lease(cpu: int) -> Iterator[None]:
+def cpu_lease(cpu: int, directory: Path | None = None) -> Iterator[None]:
     """Holds the CPU's lease (blocking until it is free) for the ``with`` block.
 
     The lease is an flock: the kernel releases it when its holder dies, so a killed
-    evaluation never leaves the CPU locked.
+    evaluation never leaves the CPU locked. Whoever comes first creates the lock file,
+    mode 0666 whatever its umask; later users, whoever they are, open it as it is.
     """
-    with exclusive_lock(lease_path(cpu), 0o666):
+    with exclusive_lock(lease_path(cpu, directory), LEASE_MODE):
         yield

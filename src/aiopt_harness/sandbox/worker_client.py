@@ -2,11 +2,15 @@
 
 The worker (src/cpp/worker_main.cpp) is a fresh executable, not a fork of Python: it is
 exec'd with an explicit minimal environment, a private scratch directory as its working
-directory and only its two protocol pipes open. It holds one candidate and answers
-requests (framing: ``u8 op | u64 payload_len | payload``, little-endian). Nothing it says
-is trusted: after every call this side reads from ``/proc`` how many threads the process
-has, whether it has children, and how much CPU it used, and it times every round trip
-with its own clock.
+directory and only its two protocol pipes open. Before it loads the candidate it enters
+its sandbox (src/cpp/sandbox.h): Landlock lets it read the system libraries and its
+shared object and write only the scratch directory; seccomp stops sockets, new processes,
+exec, ptrace and signals to anything else (a trapped call ends it with SIGSYS, named in
+its crash note). Its report of the active layers is ``containment``. It holds one
+candidate and answers requests (framing: ``u8 op | u64 payload_len | payload``,
+little-endian). Nothing it says is trusted: after every call this side reads from
+``/proc`` how many threads the process has, whether it has children, and how much CPU it
+used, and it times every round trip with its own clock.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from .containment import Containment, read_report
 from .process_tree import descendants
 from .verdict import Failure, Status, parse_crash_note, signal_failure
 
@@ -36,9 +41,30 @@ EXIT_CODES = {
     114: "dlopen failed",
     115: "a missing ABI symbol",
     116: "out of memory for its buffers",
+    117: "its limits or crash note could not be set up",
 }
+EXIT_CONTAINMENT = 118  # a sandbox layer is missing and containment was required
 # Only these reach the candidate's process: no keys, no tokens, no home.
 ENVIRONMENT = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "OMP_NUM_THREADS": "1"}
+
+
+def candidate_environment(scratch: Path) -> dict[str, str]:
+    """The whole environment of a process that runs candidate code."""
+    return {**ENVIRONMENT, "HOME": str(scratch), "TMPDIR": str(scratch)}
+
+
+@dataclass(frozen=True)
+class SandboxSettings:
+    """How strict the sandbox must be, and test hooks that make layers fail."""
+
+    require_containment: bool = False  # refuse to load a candidate into a partial sandbox
+    inject_errno: str = ""  # testing: "landlock=38,seccomp=22"
+
+    def worker_args(self) -> list[str]:
+        args = ["--require-containment", "yes" if self.require_containment else "no"]
+        if self.inject_errno:
+            args += ["--inject-sandbox-errno", self.inject_errno]
+        return args
 
 
 def worker_path() -> Path:
@@ -103,13 +129,18 @@ class Worker:
         *,
         cpu: int,
         out_cap: int,
-        scratch: Path,
+        directory: Path,
         limits: Limits,
         counters: str = "none",  # none, default, or groups: "a,b;c"
         layout_seed: int = 0,
         inject_errno: str = "",
+        sandbox: SandboxSettings = SandboxSettings(),
     ) -> None:
-        scratch.mkdir(parents=True, exist_ok=True)
+        # ``directory`` holds what this side reads (crash note, output, sandbox report);
+        # ``directory/scratch`` is the one place the candidate may write.
+        directory.mkdir(parents=True, exist_ok=True)
+        scratch = directory / "scratch"
+        scratch.mkdir(mode=0o700)
         request_read, self._request = os.pipe()
         self._reply, reply_write = os.pipe()
         command = [
@@ -134,14 +165,21 @@ class Worker:
             "--cpu-limit-s",
             str(limits.cpu_limit_s),
             "--crash-note",
-            str(scratch / "crash_note.txt"),
+            str(directory / "crash_note.txt"),
+            "--write",
+            str(scratch),
+            "--sandbox-report",
+            str(directory / "containment.txt"),
+            *sandbox.worker_args(),
         ]
         if inject_errno:
             command += ["--inject-errno", inject_errno]
+        self.directory = directory
         self.scratch = scratch
         self.limits = limits
-        self.stdout_path = scratch / "stdout.txt"
-        self.stderr_path = scratch / "stderr.txt"
+        self.stdout_path = directory / "stdout.txt"
+        self.stderr_path = directory / "stderr.txt"
+        self._containment: Containment | None = None
         with self.stdout_path.open("wb") as out, self.stderr_path.open("wb") as err:
             self.process = subprocess.Popen(
                 command,
@@ -149,7 +187,7 @@ class Worker:
                 stdout=out,
                 stderr=err,
                 cwd=scratch,
-                env=dict(ENVIRONMENT),
+                env=candidate_environment(scratch),
                 pass_fds=(request_read, reply_write),
                 start_new_session=True,
             )
@@ -205,11 +243,17 @@ class Worker:
         stderr = self.stderr_tail()
         if code < 0:
             try:
-                note = parse_crash_note((self.scratch / "crash_note.txt").read_text())
+                note = parse_crash_note((self.directory / "crash_note.txt").read_text())
             except OSError:
                 note = {}
             failure = signal_failure(-code, note, self.limits.output_limit_mb, stderr)
             return WorkerFailed(failure.status, failure.message, stderr)
+        if code == EXIT_CONTAINMENT:
+            return WorkerFailed(
+                Status.CONTAINMENT_UNAVAILABLE,
+                f"refused to load the candidate: {stderr.removeprefix('aiopt-worker: ')}",
+                stderr,
+            )
         if code == 115:
             return WorkerFailed(Status.ABI_ERROR, stderr.removeprefix("aiopt-worker: "), stderr)
         if code == 114:
@@ -258,6 +302,15 @@ class Worker:
 
     def init(self, params: bytes, timeout: float) -> None:
         self._expect(self._exchange(b"P", params, timeout)[0], "K")
+        # Written before dlopen: once the candidate has answered, the report is complete.
+        self._containment = read_report(self.directory / "containment.txt", "aiopt-worker")
+
+    @property
+    def containment(self) -> Containment:
+        """The sandbox layers the worker reported (read after ``init``)."""
+        if self._containment is None:
+            return read_report(self.directory / "containment.txt", "aiopt-worker")
+        return self._containment
 
     def run(self, data: bytes, timeout: float) -> CallReply:
         reply, observed = self._exchange(b"R", data, timeout)
@@ -302,6 +355,25 @@ class Worker:
         return int((usage.ru_utime + usage.ru_stime) * 1e9)
 
     # --- watching from outside ----------------------------------------------------------
+
+    def cpu_ns(self) -> int:
+        """The CPU time the kernel accounts to the worker so far, read from outside: the
+        sum of its live threads' run time (schedstat, ns), or, when larger, the process's
+        total with exited threads and waited-for children (/proc/PID/stat, clock ticks).
+        Read before ``quit``, it leaves out aiopt_fini and the exit's teardown of the
+        address space (about 45 us per MiB touched), which no timed call can gain from."""
+        base = Path(f"/proc/{self.pid}")
+        try:
+            live = 0
+            for task in (base / "task").iterdir():
+                with contextlib.suppress(OSError, ValueError, IndexError):
+                    live += int((task / "schedstat").read_text().split()[0])
+            stat = (base / "stat").read_text()
+            fields = stat[stat.rindex(")") + 2 :].split()
+            ticks = sum(int(fields[i]) for i in (11, 12, 13, 14))
+        except (OSError, ValueError, IndexError) as error:
+            raise self._ended("vanished from /proc") from error
+        return max(live, ticks * 1_000_000_000 // _clock_ticks())
 
     def stats(self) -> ProcessStats:
         """Threads, children and CPU time of the worker, read from /proc."""

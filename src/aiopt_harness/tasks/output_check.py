@@ -68,7 +68,8 @@ def _key_value_difference(actual: bytes, spec: CheckSpec) -> str | None:
 
 
 def load_decompressor(path: Path) -> Callable[[bytes], bytes]:
-    """The ``decompress`` function of a task's decompressor file."""
+    """The ``decompress(data, *, max_output)`` function of a task's decompressor file
+    (it must reject, with an exception, a stream that would decode past ``max_output``)."""
     spec = importlib.util.spec_from_file_location(f"aiopt_task_decompressor_{path.stem}", path)
     if spec is None or spec.loader is None:
         raise ImportError(f"cannot load {path}")
@@ -85,7 +86,9 @@ def _decompress_difference(expected: bytes, actual: bytes, spec: CheckSpec) -> s
     decompress = load_decompressor(spec.decompressor)
     want = decompress(expected)
     try:
-        got = decompress(actual)
+        # Capped at the true size: a bomb (a header or matches that claim gigabytes) is
+        # rejected before the decoder holds more than the reference's output.
+        got = decompress(actual, max_output=len(want))  # type: ignore[call-arg]
     except Exception as error:  # the candidate's bytes may break the decoder any way
         return f"the task's decompressor rejects the output: {type(error).__name__}: {error}"
     difference = _exact_difference(want, got)
