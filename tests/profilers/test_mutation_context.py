@@ -106,3 +106,12 @@ def test_output_never_holds_redactable_runs() -> None:
     text = generate_mutation_context(profile).text
     assert not re.search(r"[A-Za-z0-9]{32,}", text)
     assert "token =" in text
+
+
+def test_the_sandbox_figure_stays_out_of_the_prompt() -> None:
+    """Both tracks get the same harness; what held around the tools is not program advice."""
+    profile = synthetic_profile()
+    profile.sections["simulated"].figures["containment"] = "full"
+    context = generate_mutation_context(profile)
+    assert "D1 miss rate" in context.text
+    assert "containment" not in context.text

@@ -69,8 +69,13 @@ def _hotspot_line(hotspot: LineHotspot) -> str:
     return f"  line {hotspot.line} `{_quote(hotspot.source)}`: {metrics}"
 
 
+# Figures about the harness, not the program: kept in the profile, not put in prompts.
+NOT_FOR_PROMPTS = ("containment",)
+
+
 def _figures_line(section: ProfileSection) -> str | None:
-    shown = list(section.figures.items())[:MAX_FIGURES]
+    figures = [(k, v) for k, v in section.figures.items() if k not in NOT_FOR_PROMPTS]
+    shown = figures[:MAX_FIGURES]
     if not shown:
         return None
     return "  " + "; ".join(f"{key} {_number(key, value)}" for key, value in shown)
