@@ -4,6 +4,8 @@
 #include <stdexcept>
 #include <utility>
 
+#include "errno_list.h"
+
 namespace aiopt {
 
 PerfOpenFn open_fn_with_injected_errors(const InjectedErrors& inject) {
@@ -34,26 +36,9 @@ std::vector<CounterStatus> mark_injected(std::vector<CounterStatus> statuses,
 }
 
 InjectedErrors parse_injected_errors(const std::string& text) {
-  InjectedErrors inject;
-  size_t at = 0;
-  while (at < text.size()) {
-    size_t end = text.find(',', at);
-    if (end == std::string::npos) end = text.size();
-    const std::string item = text.substr(at, end - at);
-    const size_t equals = item.find('=');
-    if (equals == std::string::npos || equals == 0 || equals + 1 == item.size()) {
-      throw std::invalid_argument("expected NAME=ERRNO, got '" + item + "'");
-    }
-    const std::string name = item.substr(0, equals);
-    const std::string number = item.substr(equals + 1);
-    char* rest = nullptr;
-    const long err = std::strtol(number.c_str(), &rest, 10);
-    if (*rest != '\0' || err <= 0 || err > 4095) {
-      throw std::invalid_argument("bad errno value '" + number + "' for " + name);
-    }
+  InjectedErrors inject = parse_errno_list(text);
+  for (const auto& [name, error] : inject) {
     if (!find_event(name)) throw std::invalid_argument("unknown perf event: " + name);
-    inject[name] = static_cast<int>(err);
-    at = end + 1;
   }
   return inject;
 }

@@ -1,7 +1,8 @@
 #include "sandbox.h"
 
-#include <cstdlib>
+#include <stdexcept>
 
+#include "errno_list.h"
 #include "privileges.h"
 
 namespace aiopt {
@@ -60,25 +61,18 @@ SandboxReport enter_sandbox(const SandboxPolicy& policy) {
 }
 
 std::string parse_injected_sandbox_errors(const std::string& text, SandboxPolicy& policy) {
-  size_t at = 0;
-  while (at < text.size()) {
-    size_t end = text.find(',', at);
-    if (end == std::string::npos) end = text.size();
-    const std::string item = text.substr(at, end - at);
-    const size_t equals = item.find('=');
-    if (equals == std::string::npos) return "expected LAYER=ERRNO, got '" + item + "'";
-    const std::string layer = item.substr(0, equals);
-    char* rest = nullptr;
-    const long value = std::strtol(item.c_str() + equals + 1, &rest, 10);
-    if (*rest != '\0' || value <= 0 || value > 4095) return "bad errno in '" + item + "'";
-    if (layer == "landlock") {
-      policy.inject_landlock_errno = static_cast<int>(value);
-    } else if (layer == "seccomp") {
-      policy.inject_seccomp_errno = static_cast<int>(value);
-    } else {
-      return "unknown layer '" + layer + "' (landlock, seccomp)";
+  try {
+    for (const auto& [layer, error] : parse_errno_list(text)) {
+      if (layer == "landlock") {
+        policy.inject_landlock_errno = error;
+      } else if (layer == "seccomp") {
+        policy.inject_seccomp_errno = error;
+      } else {
+        return "unknown layer '" + layer + "' (landlock, seccomp)";
+      }
     }
-    at = end + 1;
+  } catch (const std::invalid_argument& e) {
+    return e.what();
   }
   return "";
 }

@@ -18,7 +18,6 @@ Which report has to be full for the run to count as contained is the ``holder``:
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import os
 import shutil
 from dataclasses import dataclass
@@ -26,20 +25,14 @@ from pathlib import Path
 from typing import Literal
 
 from .containment import Containment, read_report
-from .worker_client import candidate_environment
+from .worker_client import candidate_environment, installed_binary
 
 Holder = Literal["launcher", "driver", "both"]
 
 
 def launcher_path() -> Path:
     """The installed ``aiopt-sandbox`` executable."""
-    spec = importlib.util.find_spec("aiopt_harness._core")
-    if spec is None or spec.origin is None:
-        raise FileNotFoundError("the aiopt_harness._core extension is not installed")
-    path = Path(spec.origin).parent / "bin" / "aiopt-sandbox"
-    if not path.is_file():
-        raise FileNotFoundError(f"aiopt-sandbox is not installed at {path}; reinstall the package")
-    return path
+    return installed_binary("aiopt-sandbox")
 
 
 def executable(name: str) -> Path:

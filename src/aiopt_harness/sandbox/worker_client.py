@@ -67,16 +67,20 @@ class SandboxSettings:
         return args
 
 
-def worker_path() -> Path:
-    """The installed ``aiopt-worker`` executable (next to the C++ core, which is not
-    loaded for this)."""
+def installed_binary(name: str) -> Path:
+    """An executable installed next to the C++ core (found without loading the core)."""
     spec = importlib.util.find_spec("aiopt_harness._core")
     if spec is None or spec.origin is None:
         raise FileNotFoundError("the aiopt_harness._core extension is not installed")
-    path = Path(spec.origin).parent / "bin" / "aiopt-worker"
+    path = Path(spec.origin).parent / "bin" / name
     if not path.is_file():
-        raise FileNotFoundError(f"aiopt-worker is not installed at {path}; reinstall the package")
+        raise FileNotFoundError(f"{name} is not installed at {path}; reinstall the package")
     return path
+
+
+def worker_path() -> Path:
+    """The installed ``aiopt-worker`` executable."""
+    return installed_binary("aiopt-worker")
 
 
 class WorkerFailed(Exception):
