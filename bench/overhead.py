@@ -66,7 +66,7 @@ def per_call(repeats: int, budget: float, builds: list[Build]) -> None:
                 row = json.loads(done.stdout.strip().splitlines()[-1])
                 for key in keys:
                     figures[(b, counters)][key].append(row[key])
-                containment[b] = str(row["containment"])
+                containment[b] = row["containment"] or "not reported (a build without it)"
     print("per call of the empty candidate (ns; medians over repeats):")
     print(f"  {'build':28} {'':17} {'recorded wall':>14} {'round trip':>11} {'whole session':>14}")
     for b, build in enumerate(builds):

@@ -18,6 +18,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -298,6 +299,44 @@ def test_a_caller_killed_with_sigkill_takes_the_candidate_down(
         for pid in processes_named(name):  # only the named leftovers, never a group or -1
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
+
+
+def _capabilities(pid: int) -> str:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("CapEff:"):
+            return line.split()[1]
+    raise AssertionError("no CapEff line")
+
+
+def test_root_keeps_no_capability_to_take_real_time_priority(
+    tiny_task: Path, tmp_path: Path
+) -> None:
+    """Seen from outside while the probe spins: no capabilities, ordinary scheduling."""
+    if os.geteuid() == 0:
+        with bystander() as control:  # control: with its capabilities, this side can
+            os.sched_setscheduler(control.pid, os.SCHED_FIFO, os.sched_param(1))
+            assert os.sched_getscheduler(control.pid) == os.SCHED_FIFO
+    name = f"rt{secrets.token_hex(3)}"
+    source = probe("realtime_priority", name, tmp_path)
+    outcome: list[MeasureResult] = []
+    runner = threading.Thread(
+        target=lambda: outcome.append(measure(source, task=tiny_task, timeout=8, budget=0.1))
+    )
+    runner.start()
+    try:
+        deadline = time.monotonic() + 30
+        while not processes_named(name):
+            assert runner.is_alive(), "the probe ended before it was seen"
+            assert time.monotonic() < deadline, "the probe never started"
+            time.sleep(0.05)
+        time.sleep(0.2)  # past its attempt, into its spin
+        for pid in processes_named(name):
+            assert _capabilities(pid) == "0000000000000000"
+            assert os.sched_getscheduler(pid) == os.SCHED_OTHER
+            assert os.getpriority(os.PRIO_PROCESS, pid) >= 0
+    finally:
+        runner.join()
+    assert outcome[0].status is Status.TIMEOUT, outcome[0].message
 
 
 # --- honest degradation ---------------------------------------------------------------

@@ -17,7 +17,7 @@ import subprocess
 import tempfile
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -203,14 +203,10 @@ def _pad_object(pad: int, directory: Path, repairs: list[str]) -> Path:
     """An object whose only content is ``pad`` bytes of int3 at the very start of .text
     (section .text.unlikely, which the default linker script places first)."""
     target = directory / f"pad-{pad}.o"
-    with entry_lock(target):
-        check = check_entry(target)
-        if check.intact:
-            return target
-        if check.problem is not None:
-            discard(target)
-        with tempfile.TemporaryDirectory(dir=directory, prefix=f"pad-{pad}-") as build:
-            source = Path(build) / f"pad-{pad}.s"
+
+    def build() -> None:
+        with tempfile.TemporaryDirectory(dir=directory, prefix=f"pad-{pad}-") as work:
+            source = Path(work) / f"pad-{pad}.s"
             source.write_text(
                 '.section .text.unlikely,"ax",@progbits\n'
                 f".globl aiopt_layout_pad_{pad}\n"
@@ -219,7 +215,7 @@ def _pad_object(pad: int, directory: Path, repairs: list[str]) -> Path:
                 f".skip {pad}, 0xcc\n"
                 '.section .note.GNU-stack,"",@progbits\n'
             )
-            output = Path(build) / f"pad-{pad}.o"
+            output = Path(work) / f"pad-{pad}.o"
             done = run_in_group(
                 [compiler_identity("g++").split("\n")[0], "-c", "-o", str(output), str(source)],
                 timeout=60,
@@ -228,6 +224,20 @@ def _pad_object(pad: int, directory: Path, repairs: list[str]) -> Path:
             if done.returncode != 0 or not output.is_file():
                 raise LinkError(f"assembling the layout pad failed: {done.stdout.strip()}")
             publish(output, target)
+
+    return _cached(target, repairs, build)
+
+
+def _cached(target: Path, repairs: list[str], build: Callable[[], None]) -> Path:
+    """``target`` when it matches its recorded SHA-256; otherwise ``build()`` writes it
+    anew, under the entry's lock, and a damaged entry's repair is added to ``repairs``."""
+    with entry_lock(target):
+        check = check_entry(target)
+        if check.intact:
+            return target
+        if check.problem is not None:
+            discard(target)
+        build()
         if check.problem is not None:
             repairs.append(repair_message(target, check.problem, cache_dir()))
     return target
@@ -258,12 +268,8 @@ def _layout_copy(object_file: Path, pad: int, repairs: list[str], *, object_chec
         raise ValueError(f"layout pad {pad} is not a multiple of {LAYOUT_PAD_STEP} below 4096")
     target = cache_dir() / "so" / object_file.parent.name / f"{object_file.stem}-{pad}.so"
     target.parent.mkdir(parents=True, exist_ok=True)
-    with entry_lock(target):
-        check = check_entry(target)
-        if check.intact:
-            return target
-        if check.problem is not None:
-            discard(target)
+
+    def build() -> None:
         if not object_checked:
             object_check = check_entry(object_file)
             if not object_check.intact:
@@ -296,6 +302,5 @@ def _layout_copy(object_file: Path, pad: int, repairs: list[str], *, object_chec
                 f"linking failed: {trim_diagnostics(done.stdout, str(object_file), 'candidate.o')}"
             )
         publish(temporary, target)
-        if check.problem is not None:
-            repairs.append(repair_message(target, check.problem, cache_dir()))
-    return target
+
+    return _cached(target, repairs, build)
