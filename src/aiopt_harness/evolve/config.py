@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import os
 from pathlib import Path
 from typing import Any
 
@@ -36,9 +37,27 @@ SYSTEM_MESSAGE = (
     '// EVOLVE-BLOCK-START and // EVOLVE-BLOCK-END. Keep the extern "C" functions '
     "aiopt_init, aiopt_run and aiopt_fini and what they do: aiopt_init gets the task's "
     "fixed parameters; aiopt_run gets a new input on every call and writes the whole "
-    "output into out before it returns; threads must be joined before it returns. Answer "
-    "with SEARCH/REPLACE blocks whose SEARCH text is copied exactly from the program."
+    "output into out before it returns; threads must be joined before it returns."
 )
+# How the LLM states its change (the same for both tracks of a task): a region of at most
+# this many lines is rewritten whole ("block"), a larger one is edited with SEARCH/REPLACE
+# blocks ("diff"). A 1.5B model copies a short region reliably and a SEARCH text rarely.
+BLOCK_REWRITE_MAX_LINES = 100
+PROMPTS_DIR = Path(__file__).resolve().parent / "prompts"
+
+
+def evolve_block_lines(task: Task) -> int:
+    """Lines between the EVOLVE-BLOCK markers of the task's initial program."""
+    text = task.initial.read_text(errors="replace")
+    start, end = text.find("// EVOLVE-BLOCK-START"), text.find("// EVOLVE-BLOCK-END")
+    if start < 0 or end < start:
+        return len(text.splitlines())
+    return text[start:end].count("\n") - 1
+
+
+def edit_format(task: Task) -> str:
+    """"block" (the LLM rewrites the whole EVOLVE block) or "diff" (SEARCH/REPLACE)."""
+    return "block" if evolve_block_lines(task) <= BLOCK_REWRITE_MAX_LINES else "diff"
 
 
 def _system_message(task: Task) -> str:
@@ -51,9 +70,21 @@ def _system_message(task: Task) -> str:
     return SYSTEM_MESSAGE.format(goal=goal)
 
 
-def task_config(task: Task, *, profile: bool = True, seed: int = 42) -> dict[str, Any]:
-    """The OpenEvolve config of ``task`` as a dict (YAML-ready)."""
+def task_config(
+    task: Task,
+    *,
+    profile: bool = True,
+    seed: int = 42,
+    template_dir: str | None = None,
+    edit: str | None = None,
+) -> dict[str, Any]:
+    """The OpenEvolve config of ``task`` as a dict (YAML-ready). ``template_dir``: where
+    the prompt templates are, as the config should name it (default: this package's);
+    ``edit``: "block" or "diff" (default: :func:`edit_format`)."""
     objective_feature = task.objective.metric or "speedup"
+    mode = edit or edit_format(task)
+    if mode not in ("block", "diff"):
+        raise ValueError(f"edit format {mode!r}: choose block or diff")
     return {
         "max_iterations": 100,
         "checkpoint_interval": 5,
@@ -61,7 +92,10 @@ def task_config(task: Task, *, profile: bool = True, seed: int = 42) -> dict[str
         "random_seed": seed,
         "language": "cpp",
         "file_suffix": ".cpp",
-        "diff_based_evolution": True,
+        "diff_based_evolution": mode == "diff",
+        # A rewritten block comes back without the rest of the program: OpenEvolve puts it
+        # between the parent's markers, and reverts any edit outside them.
+        "enforce_evolve_blocks": True,
         "max_code_length": 40000,
         "llm": {
             "api_base": LOCAL_API_BASE,
@@ -76,6 +110,10 @@ def task_config(task: Task, *, profile: bool = True, seed: int = 42) -> dict[str
         },
         "prompt": {
             "system_message": _system_message(task),
+            # Our templates (evolve/prompts) show the parent, its artifacts and one worked
+            # example, static text first so that the server reuses its cached prefix.
+            "template_dir": template_dir or str(PROMPTS_DIR),
+            "use_template_stochasticity": False,
             "num_top_programs": 1,
             "num_diverse_programs": 1,
             "include_artifacts": True,
@@ -177,8 +215,11 @@ def write_task_files(directory: Path, task: Task, task_reference: str) -> None:
     """Writes ``evaluator.py`` and ``config.yaml`` of one task into ``directory``."""
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "evaluator.py").write_text(evaluator_source(task.name, task_reference))
+    template_dir = os.path.relpath(PROMPTS_DIR, directory.resolve())
     (directory / "config.yaml").write_text(
-        config_yaml(task_config(task), CONFIG_HEADER.format(name=task.name))
+        config_yaml(
+            task_config(task, template_dir=template_dir), CONFIG_HEADER.format(name=task.name)
+        )
     )
 
 

@@ -13,17 +13,20 @@ every value is a plain float except ``status``. Each evaluation is also appended
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import re
 import time
 import traceback
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from openevolve.evaluation_result import EvaluationResult
 
+from ..build.compiler import compile_candidate
 from ..common.paths import cache_dir
 from ..measurement.harness import check, compare
 from ..measurement.results import CompareResult
@@ -33,6 +36,9 @@ from ..sandbox.verdict import Status
 from ..tasks.task import Task, load_task
 from .fitness import BestScore, confirmed_score, metric_score, safe_score
 
+# The profile of every evaluation: the comparison's counters and off-CPU figures, perf's
+# samples and (when it fits the budget) cachegrind. Causal profiling needs 10-30 s.
+EVALUATION_PROFILERS = ("counters", "simulated", "sampling", "offcpu")
 EVOLVE_BLOCK = re.compile(r"// EVOLVE-BLOCK-START\n(.*?)// EVOLVE-BLOCK-END", re.DOTALL)
 HARNESS_ERROR = "harness_error"
 
@@ -43,9 +49,10 @@ class EvaluatorSettings:
 
     task: str
     profile: bool = True  # the experiment's factor: the profile artifact on or off
-    budget: float = 2.0  # seconds of interleaved timing per comparison
+    budget: float = 1.0  # seconds of interleaved timing per comparison
     timeout: float = 20.0  # seconds per isolated run of candidate code
-    profile_budget: float = 6.0  # seconds each external profiler aims for
+    profile_budget: float = 1.0  # seconds each external profiler aims for
+    profilers: tuple[str, ...] = EVALUATION_PROFILERS
     max_context_chars: int = 4000
     state_dir: str | None = None  # best.json, evaluations.jsonl (default: in the cache)
     # refuse to run candidates unless every sandbox layer is active (containment_unavailable)
@@ -55,6 +62,40 @@ class EvaluatorSettings:
         if self.state_dir:
             return Path(self.state_dir)
         return cache_dir() / "evolve-state" / task.name
+
+
+class Stages:
+    """Seconds per stage of one evaluation (compile, check, compare, each profiler)."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    @contextlib.contextmanager
+    def timed(self, name: str) -> Iterator[None]:
+        started = time.monotonic()
+        try:
+            yield
+        finally:
+            self.add(name, time.monotonic() - started)
+
+    def add(self, name: str, seconds: float) -> None:
+        self.seconds[name] = round(self.seconds.get(name, 0.0) + seconds, 3)
+
+
+class CheckMemo:
+    """Object files (content-addressed: source, flags, compiler) that passed the check in
+    this run, so that the same program is checked once. A skipped check loses nothing:
+    every comparison checks every output again."""
+
+    def __init__(self, state: Path) -> None:
+        self.directory = state / "checked"
+
+    def passed(self, object_file: Path) -> bool:
+        return (self.directory / object_file.name).is_file()
+
+    def record(self, object_file: Path) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        (self.directory / object_file.name).touch()
 
 
 def code_lines(source: str) -> float:
@@ -116,29 +157,72 @@ def _compare(task: Task, source: Path, settings: EvaluatorSettings) -> CompareRe
     )
 
 
-def _evaluate(source: Path, settings: EvaluatorSettings, task: Task) -> EvaluationResult:
-    lines = code_lines(source.read_text(errors="replace"))
-    checked = check(  # stage 1
-        source,
-        task=task,
-        timeout=settings.timeout,
-        require_containment=settings.require_containment,
-    )
-    if not checked.ok:
-        return _failure(task, checked.status.value, checked.message, lines)
+def _profile_artifact(
+    source: Path,
+    task: Task,
+    settings: EvaluatorSettings,
+    comparison: CompareResult,
+    stages: Stages,
+) -> str:
+    """The profile text for the prompt, from the comparison's candidate side plus the
+    external profilers. Never raises: a profiler fault becomes a line of the artifact and
+    never changes the score (both tracks must score alike)."""
+    try:
+        result = profile(
+            source,
+            task=task,
+            profilers=settings.profilers,
+            budget=settings.profile_budget,
+            require_containment=settings.require_containment,
+            measurement=comparison.candidate_measurement(),
+            concurrent=True,
+        )
+    except Exception as error:  # the score stands; the artifact says what broke
+        detail = "".join(traceback.format_exception_only(error)).strip()
+        return f"profile unavailable: internal error: {detail}"
+    for name, section in result.sections.items():
+        stages.add(f"profile:{name}", section.seconds or 0.0)
+    context = generate_mutation_context(result, max_chars=settings.max_context_chars)
+    return context.text
 
-    first = _compare(task, source, settings)  # stage 2
+
+def _evaluate(
+    source: Path, settings: EvaluatorSettings, task: Task, stages: Stages
+) -> EvaluationResult:
+    lines = code_lines(source.read_text(errors="replace"))
+    with stages.timed("compile"):
+        compiled = compile_candidate(source, task.cxxflags)
+    if compiled.object_file is None:
+        return _failure(task, Status.COMPILE_ERROR.value, compiled.diagnostics, lines)
+    memo = CheckMemo(settings.state_path(task))
+    checked_before = memo.passed(compiled.object_file)
+    checked = None
+    if not checked_before or task.objective.metric is not None:  # a metric comes from it
+        with stages.timed("check"):  # stage 1
+            checked = check(
+                source,
+                task=task,
+                timeout=settings.timeout,
+                require_containment=settings.require_containment,
+            )
+        if not checked.ok:
+            return _failure(task, checked.status.value, checked.message, lines)
+        memo.record(compiled.object_file)
+
+    with stages.timed("compare"):  # stage 2
+        first = _compare(task, source, settings)
     if not first.ok or first.ci_low is None:
         return _failure(task, first.status.value, first.message, lines)
-    metric = checked.metric.value if checked.metric else None
+    metric = checked.metric.value if checked is not None and checked.metric else None
     confirmed = False
-    if checked.metric is not None:
+    if checked is not None and checked.metric is not None:
         score = metric_score(checked.metric.value, checked.metric.direction)
     else:
         score = confirmed_score(first.ci_low, None)
         best = BestScore(settings.state_path(task))
         if score > best.read():
-            second = _compare(task, source, settings)
+            with stages.timed("confirm"):
+                second = _compare(task, source, settings)
             second_low = second.ci_low if second.ok and second.ci_low is not None else 0.0
             score = confirmed_score(first.ci_low, second_low)
             confirmed = True
@@ -146,14 +230,8 @@ def _evaluate(source: Path, settings: EvaluatorSettings, task: Task) -> Evaluati
 
     artifacts: dict[str, str] = {}
     if settings.profile:
-        result = profile(
-            source,
-            task=task,
-            budget=settings.profile_budget,
-            require_containment=settings.require_containment,
-        )
-        context = generate_mutation_context(result, max_chars=settings.max_context_chars)
-        artifacts["profile"] = context.text
+        with stages.timed("profile"):
+            artifacts["profile"] = _profile_artifact(source, task, settings, first, stages)
     return EvaluationResult(
         metrics=_metrics(task, Status.OK.value, score, lines, first, metric, confirmed),
         artifacts=artifacts,
@@ -165,9 +243,10 @@ def evaluate_program(program_path: str | Path, settings: EvaluatorSettings) -> E
     started = time.monotonic()
     source = Path(program_path)
     task = load_task(settings.task)
+    stages = Stages()
     for attempt in range(2):  # a harness fault is retried once: it is not the candidate's
         try:
-            result = _evaluate(source, settings, task)
+            result = _evaluate(source, settings, task, stages)
         except Exception as error:  # the evolution must go on; the log says what broke
             detail = "".join(traceback.format_exception_only(error)).strip()
             result = _failure(task, HARNESS_ERROR, detail, 0.0)
@@ -181,6 +260,7 @@ def evaluate_program(program_path: str | Path, settings: EvaluatorSettings) -> E
             "sha256": hashlib.sha256(source.read_bytes()).hexdigest() if source.is_file() else None,
             "profile": settings.profile,
             "seconds": round(time.monotonic() - started, 3),
+            "stages": stages.seconds,
             **{key: metrics[key] for key in sorted(metrics)},
             "failure": result.artifacts.get("failure"),
             "profile_chars": len(str(result.artifacts.get("profile", ""))),

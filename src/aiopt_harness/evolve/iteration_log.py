@@ -4,14 +4,20 @@ OpenEvolve 0.4.1 writes children to ``evolution_trace.jsonl`` (their metrics car
 ``status``: ok, compile_error, wrong_output, crash, ...) and, with ``include_failures``,
 iterations that produced no child to ``evolution_trace_failures.jsonl`` (no diff, SEARCH
 mismatch, LLM errors). This module merges both into ``iterations.jsonl``.
+
+A *valid* change is a child that is correct (status ok) and differs from its parent
+beyond comments and whitespace (``code_change.differs``).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import Counter
 from pathlib import Path
 from typing import Any
+
+from .code_change import differs
 
 # OpenEvolve's error messages (process_parallel.py) -> outcome kinds
 ERROR_KINDS = (
@@ -19,6 +25,10 @@ ERROR_KINDS = (
     ("SEARCH/REPLACE delimiter", "malformed_diff"),
     ("SEARCH block(s) matched", "search_mismatch"),
     ("Diff did not change", "no_change"),
+    # With enforce_evolve_blocks, a rewritten block equal to the parent's is reported as
+    # "All edits were outside the EVOLVE-BLOCK regions": the child is the parent.
+    ("All edits were outside the EVOLVE-BLOCK", "no_change"),
+    ("EVOLVE-BLOCK markers were changed or removed", "no_block"),
     ("outside the EVOLVE-BLOCK", "outside_evolve_block"),
     ("exceeds maximum length", "too_long"),
     ("LLM generation failed", "llm_error"),
@@ -55,11 +65,32 @@ def _has_profile(record: dict[str, Any]) -> bool:
     return isinstance(prompt, dict) and "### profile" in str(prompt.get("user", ""))
 
 
+def _tokens(record: dict[str, Any]) -> dict[str, int | None]:
+    usage = record.get("token_usage") or (record.get("metadata") or {}).get("token_usage") or {}
+    if not isinstance(usage, dict):
+        usage = {}
+    return {
+        "prompt_tokens": usage.get("prompt_tokens"),
+        "completion_tokens": usage.get("completion_tokens"),
+    }
+
+
+def _changed(trace: dict[str, Any]) -> bool | None:
+    parent, child = trace.get("parent_code"), trace.get("child_code")
+    if not isinstance(parent, str) or not isinstance(child, str):
+        return None  # the parent left the archive before the trace was written
+    return differs(parent, child)
+
+
 def _child_record(trace: dict[str, Any]) -> dict[str, Any]:
     metrics = trace.get("child_metrics") or {}
+    outcome = str(metrics.get("status", "unknown"))
+    changed = _changed(trace)
     return {
         "iteration": trace.get("iteration"),
-        "outcome": str(metrics.get("status", "unknown")),
+        "outcome": outcome,
+        "changed": changed,
+        "valid": outcome == "ok" and changed is True,
         "child_id": trace.get("child_id"),
         "parent_id": trace.get("parent_id"),
         "combined_score": metrics.get("combined_score"),
@@ -68,6 +99,9 @@ def _child_record(trace: dict[str, Any]) -> dict[str, Any]:
         "ci_high": metrics.get("ci_high"),
         "failure": (trace.get("artifacts") or {}).get("failure"),
         "prompt_has_profile": _has_profile(trace),
+        "iteration_seconds": (trace.get("metadata") or {}).get("iteration_time"),
+        "child_sha256": _sha256(trace.get("child_code")),
+        **_tokens(trace),
     }
 
 
@@ -76,10 +110,17 @@ def _failure_record(failure: dict[str, Any]) -> dict[str, Any]:
     return {
         "iteration": failure.get("iteration"),
         "outcome": classify_error(error),
+        "changed": None,
+        "valid": False,
         "error": error,
         "parent_id": failure.get("parent_id"),
         "prompt_has_profile": _has_profile(failure),
+        **_tokens(failure),
     }
+
+
+def _sha256(code: object) -> str | None:
+    return hashlib.sha256(code.encode()).hexdigest() if isinstance(code, str) else None
 
 
 def merge_iteration_log(openevolve_dir: Path, output: Path) -> list[dict[str, Any]]:

@@ -186,7 +186,9 @@ def run_evolve(options: EvolveOptions, say: Progress = print) -> dict[str, Any]:
         "iterations": options.iterations,
         "iterations_logged": len(records),
         "outcomes": outcome_counts(records),
-        "valid": sum(1 for r in records if r["outcome"] == "ok"),
+        # valid: correct and different from its parent; a correct copy is not a change
+        "valid": sum(1 for r in records if r.get("valid")),
+        "correct_copies": sum(1 for r in records if r["outcome"] == "ok" and not r.get("valid")),
         "invalid": sum(1 for r in records if r["outcome"] != "ok"),
         "error": error,
         "best_score": float(result.best_score or 0.0) if result is not None else 0.0,
@@ -206,7 +208,8 @@ def format_summary(summary: dict[str, Any]) -> str:
         f"task {summary['task']}, profile {'on' if summary['profile'] else 'off'}, "
         f"seed {summary['seed']}: {summary['iterations_logged']} of {summary['iterations']} "
         f"iterations logged in {summary['seconds']:.0f} s",
-        f"valid mutations {summary['valid']}, invalid {summary['invalid']}: "
+        f"valid changes {summary['valid']} (correct and unlike their parent), correct copies "
+        f"{summary['correct_copies']}, invalid {summary['invalid']}: "
         + ", ".join(f"{kind} {count}" for kind, count in sorted(summary["outcomes"].items())),
     ]
     if summary["error"]:

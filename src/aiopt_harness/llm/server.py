@@ -28,6 +28,10 @@ MODEL_NAME = "qwen2.5-coder-1.5b-instruct"  # what /v1/models reports; any name 
 API_KEY = "local"  # the server checks no key; OpenAI clients want a non-empty one
 DEFAULT_N_CTX = 8192
 DEFAULT_THREADS = 2
+# Prompt-lookup speculative decoding: drafts of this many tokens copied from the prompt
+# (a rewritten block or a SEARCH text copies the parent program); 0 turns it off.
+# bench/iteration_speed.py measures generation with and without it side by side.
+DEFAULT_DRAFT_TOKENS = 10
 LLAMA_CPP_VERSION = "0.3.36"
 # How to build llama-cpp-python (source only) for this CPU, without AMX: llama.cpp's AMX
 # matmul crashed here (a general protection fault on the first request) in a default
@@ -60,6 +64,15 @@ if os.getppid() != int(sys.argv[1]):
     sys.exit(1)  # the harness died before the signal was set
 os.execv(sys.argv[2], sys.argv[2:])
 """
+
+
+# The start-up test completion. It must be a batch of several dozen tokens: a build with
+# AMX code passed a 1-token prompt here and crashed on the first real (batched) prompt.
+_SELF_TEST_PROMPT = (
+    "// A C++ function that returns the sum of the first n elements of an array of 64-bit "
+    "integers, written for speed, with a short comment that explains each step of it:\n"
+    "long long sum(const long long* values, int n) {"
+)
 
 
 def missing_server_modules() -> list[str]:
@@ -135,6 +148,7 @@ class LocalLlmServer:
         progress: Progress = say,
         die_with_parent: bool = True,
         self_test: bool = True,
+        draft_tokens: int = DEFAULT_DRAFT_TOKENS,
     ) -> None:
         self.model_path = model_path  # None: ensure_model() when started
         self.requested_port = port  # None: a free port
@@ -146,6 +160,7 @@ class LocalLlmServer:
         self.progress = progress
         self.die_with_parent = die_with_parent
         self.self_test = self_test
+        self.draft_tokens = draft_tokens
         self._own_log = log_path is None
         self.log_path = log_path
         self.process: subprocess.Popen[bytes] | None = None
@@ -179,6 +194,16 @@ class LocalLlmServer:
             str(self.threads),
             "--n_ctx",
             str(self.n_ctx),
+            *(
+                [
+                    "--draft_model",
+                    "prompt-lookup-decoding",
+                    "--draft_model_num_pred_tokens",
+                    str(self.draft_tokens),
+                ]
+                if self.draft_tokens > 0
+                else []
+            ),
         ]
 
     def start(self) -> LocalLlmServer:
@@ -261,12 +286,15 @@ class LocalLlmServer:
             time.sleep(0.25)
 
     def _check_generates(self) -> None:
-        """One 1-token completion: a server that answers ``/models`` can still crash in its
-        first computation (a bad build), which should fail here, not in the middle of a run."""
+        """One short completion of a batched prompt: a server that answers ``/models`` can
+        still crash in its first computation (a bad build), which should fail here, not in
+        the middle of a run."""
         assert self.process is not None and self.log_path is not None
         request = urllib.request.Request(
             f"{self.api_base}/completions",
-            data=json.dumps({"prompt": "int", "max_tokens": 1, "temperature": 0}).encode(),
+            data=json.dumps(
+                {"prompt": _SELF_TEST_PROMPT, "max_tokens": 2, "temperature": 0}
+            ).encode(),
             headers={"Content-Type": "application/json"},
         )
         try:
@@ -282,7 +310,7 @@ class LocalLlmServer:
         code = self.process.poll()
         state = "" if code is None else f"; the server {_exit_description(code)}"
         raise LlmServerError(
-            f"the local LLM server answered {self.api_base}/models but failed a 1-token test "
+            f"the local LLM server answered {self.api_base}/models but failed a short test "
             f"completion ({problem}){state}. Its output (last lines):\n{_tail(self.log_path)}"
         )
 

@@ -346,6 +346,8 @@ def compare(
         candidate_time_ns=cand_times,
         baseline_counters=_counters(result, 0),
         candidate_counters=_counters(result, 1),
+        candidate_cpu_time_ns=time_stats(_times(result, 1, "cpu_ns")),
+        candidate_offcpu=result.offcpu[1],
         cpu=settings.pinned_cpu(),
         stopped_by=result.stopped_by,
         samples=_samples(result),

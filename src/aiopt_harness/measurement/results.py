@@ -127,6 +127,8 @@ class CompareResult:
     candidate_time_ns: TimeStats | None = None
     baseline_counters: dict[str, CounterReading] = field(default_factory=dict)
     candidate_counters: dict[str, CounterReading] = field(default_factory=dict)
+    candidate_cpu_time_ns: TimeStats | None = None
+    candidate_offcpu: dict[str, int | None] = field(default_factory=dict)
     cpu: int | None = None
     stopped_by: str | None = None
     samples: dict[str, np.ndarray] = field(default_factory=dict)
@@ -138,6 +140,25 @@ class CompareResult:
     @property
     def ok(self) -> bool:
         return self.status is Status.OK
+
+    def candidate_measurement(self) -> MeasureResult:
+        """The candidate's side of this comparison as a measurement (its timed calls,
+        counters and off-CPU figures), so that a profile need not time it again."""
+        return MeasureResult(
+            self.status,
+            f"the candidate's side of a comparison: {self.message}",
+            self.task,
+            self.candidate,
+            objective=self.objective,
+            metric=self.candidate_metric,
+            time_ns=self.candidate_time_ns,
+            cpu_time_ns=self.candidate_cpu_time_ns,
+            counters=dict(self.candidate_counters),
+            offcpu=dict(self.candidate_offcpu),
+            cpu=self.cpu,
+            stopped_by=self.stopped_by,
+            containment=self.containment,
+        )
 
     @property
     def metric_better(self) -> bool | None:

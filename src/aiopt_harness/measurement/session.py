@@ -28,6 +28,7 @@ import os
 import random
 import statistics
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,8 @@ from ..tasks.metric import OutputFormatError, metric_value
 from ..tasks.output_check import describe_difference
 from ..tasks.task import Task
 
+# Layout copies linked at once before a session (g++ -shared is mostly process start)
+LINK_WORKERS = max(1, min(4, len(os.sched_getaffinity(0))))
 WARMUP_RANGE = (2, 5)  # untimed calls per copy, inclusive, chosen at random
 HARD_MIN_ROUNDS = 3  # rounds per copy before any stopping rule applies
 # CPU a candidate's process may spend beyond its calls' wall time, over the trusted
@@ -194,12 +197,14 @@ class _Session:
 
     # --- workers ------------------------------------------------------------------------
 
-    def _start(self, program: int, index: int, object_file: Path) -> _Copy:
-        pad = self.rng.randrange(LAYOUT_PAD_STEPS) * LAYOUT_PAD_STEP
+    def _link(self, object_file: Path, pad: int) -> Path:
         try:
-            shared_object = layout_copy(object_file, pad, self.cache_repairs)
+            return layout_copy(object_file, pad, self.cache_repairs)
         except LinkError as error:
             raise _Abort(Status.HARNESS_ERROR, str(error), None) from error
+
+    def _start(self, program: int, index: int, object_file: Path, pad: int) -> _Copy:
+        shared_object = self._link(object_file, pad)
         worker = Worker(
             shared_object,
             cpu=self.cpu,
@@ -217,12 +222,27 @@ class _Session:
         return copy
 
     def start(self) -> None:
-        for p, program in enumerate(self.programs):
-            self.copies.append([])
-            for k in range(self.plan.copies):
-                self.copies[p].append(self._start(p, k, program.object_file))
+        """Links every copy's layout (in parallel: nothing is timed yet, and the CPU lease
+        is held), then starts the workers one by one."""
+        pads = [[self._pad() for _ in range(self.plan.copies)] for _ in self.programs]
+        oracle_pad = self._pad()
+        links = {
+            (p.object_file, pad) for p, row in zip(self.programs, pads, strict=True) for pad in row
+        }
         if self.reference_index is None:
-            self.oracle = self._start(-1, 0, self.reference)
+            links.add((self.reference, oracle_pad))
+        with ThreadPoolExecutor(max_workers=LINK_WORKERS) as pool:
+            for _ in pool.map(lambda link: self._link(*link), sorted(links)):
+                pass
+        for p, program in enumerate(self.programs):
+            self.copies.append(
+                [self._start(p, k, program.object_file, pad) for k, pad in enumerate(pads[p])]
+            )
+        if self.reference_index is None:
+            self.oracle = self._start(-1, 0, self.reference, oracle_pad)
+
+    def _pad(self) -> int:
+        return self.rng.randrange(LAYOUT_PAD_STEPS) * LAYOUT_PAD_STEP
 
     def containment(self) -> Containment:
         """Every worker's sandbox report, the weakest state of each layer."""

@@ -11,6 +11,7 @@ import importlib
 import tempfile
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -95,6 +96,8 @@ def profile(
     bperf_report: str | Path | None = None,
     on_progress: Callable[[str], None] | None = None,
     require_containment: bool = False,
+    measurement: MeasureResult | None = None,
+    concurrent: bool = False,
 ) -> Profile:
     """Measures ``candidate`` and runs ``profilers`` on it.
 
@@ -104,7 +107,10 @@ def profile(
     kernel). ``on_progress`` receives one line per step. Every tool that runs candidate
     code runs in the sandbox (sandbox/tool_jail.py); each section's ``containment``
     figure says what held, and with ``require_containment`` a tool without its full
-    sandbox gives no section.
+    sandbox gives no section. ``measurement``: the candidate's measurement if one was
+    just made (e.g. ``CompareResult.candidate_measurement()``), so that it is not timed
+    and checked again. ``concurrent``: run the profilers side by side (quicker on several
+    CPUs; sampling shares then come from a loaded machine, cachegrind is unaffected).
     """
     unknown = [name for name in profilers if name not in PROFILERS]
     if unknown:
@@ -113,10 +119,14 @@ def profile(
     the_task = task if isinstance(task, Task) else load_task(task)
     source = Path(candidate)
     lines = tuple(source.read_text(errors="replace").splitlines())
-    say("measuring (compile, check, time, counters)")
-    measured: MeasureResult = measure(
-        source, task=the_task, budget=1.0, require_containment=require_containment
-    )
+    measured: MeasureResult
+    if measurement is not None:
+        measured = measurement
+    else:
+        say("measuring (compile, check, time, counters)")
+        measured = measure(
+            source, task=the_task, budget=1.0, require_containment=require_containment
+        )
     result = Profile(
         the_task.name, source, measured.status, measured.message, lines, measured.to_dict()
     )
@@ -125,12 +135,10 @@ def profile(
     build = profiling_build(source, the_task)
     with tempfile.TemporaryDirectory(prefix="aiopt-profile-") as scratch:
         inputs = write_driver_inputs(the_task, Path(scratch) / "inputs")
-        for name in profilers:
+
+        def section_of(name: str) -> ProfileSection:
             if build.shared_object is None:
-                result.sections[name] = unavailable(
-                    name, f"the profiling build failed: {build.diagnostics}"
-                )
-                continue
+                return unavailable(name, f"the profiling build failed: {build.diagnostics}")
             say(f"running the {name} profiler")
             context = ProfileContext(
                 task=the_task,
@@ -146,16 +154,23 @@ def profile(
                 require_containment=require_containment,
             )
             context.work_dir.mkdir()
-            # External profilers run unpinned: hold the measurement CPU so that no
-            # concurrent evaluation is timed while they load the machine.
-            with cpu_lease(default_cpu()):
-                section = _run_one(name, context)
+            section = _run_one(name, context)
             if context.containment_seen and section.available:
                 held = context.containment_seen[0]
                 for other in context.containment_seen[1:]:
                     held = held.combined(other)
                 section.figures["containment"] = held.summary()
-            result.sections[name] = section
+            return section
+
+        # External profilers run unpinned: hold the measurement CPU so that no
+        # concurrent evaluation is timed while they load the machine.
+        with cpu_lease(default_cpu()):
+            if concurrent:
+                with ThreadPoolExecutor(max_workers=len(profilers) or 1) as pool:
+                    sections = list(pool.map(section_of, profilers))
+            else:
+                sections = [section_of(name) for name in profilers]
+        result.sections.update(zip(profilers, sections, strict=True))
     result.sections.update(
         _extra_sections(
             Path(bcoz_profile) if bcoz_profile else None,

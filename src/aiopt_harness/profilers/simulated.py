@@ -15,14 +15,17 @@ candidate.cpp (out-of-line template instances, libc, the driver) is reported as 
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import time
 from collections import defaultdict
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..common.paths import cache_dir
 from ..sandbox.tool_jail import ToolJail
 from .context import ProfileContext
 from .driver import driver_command, run_jailed, run_tool, tool_jail
@@ -31,8 +34,16 @@ from .section import LineHotspot, ProfileSection, unavailable
 from .shared import CANDIDATE_FILE, candidate_line, resolve_lines, tail
 
 GEOMETRY = ("--I1=32768,8,64", "--D1=32768,8,64", "--LL=8388608,16,64")
-RUNS = 2  # aiopt_run calls measured (fixed, so that two profiles are identical)
+RUNS = 1  # aiopt_run calls measured (fixed, so that two profiles are identical)
 WARMUP = 1  # an untimed call before, in both runs: the counted calls find warm caches
+# A cachegrind run's cost, estimated before it starts: valgrind's start plus the calls,
+# each slower than natively by a factor learned per task from the last run (150x for
+# matmul's arithmetic to 900x for cache_policy's pointer chasing, measured here).
+VALGRIND_START_SECONDS = 0.6
+# cachegrind may take this x the profile's budget (at least MIN_LIMIT_SECONDS), then is
+# skipped: its two runs are fixed work, unlike the other profilers' timed sampling.
+OVER_BUDGET_FACTOR = 2.5
+MIN_LIMIT_SECONDS = 2.0
 TOP_HOTSPOTS = 10
 TOP_OUTSIDE = 5
 EVENTS = (
@@ -368,9 +379,47 @@ def _figures(
     return figures
 
 
+def _slowdown_file(ctx: ProfileContext) -> Path:
+    return cache_dir() / "profiler-costs" / f"{ctx.task.name}.cachegrind.json"
+
+
+def _median_call_seconds(ctx: ProfileContext) -> float | None:
+    median = (ctx.measurement.get("time_ns") or {}).get("median")
+    return float(median) * 1e-9 if median else None
+
+
+def estimated_seconds(ctx: ProfileContext) -> float | None:
+    """What the longer of the two cachegrind runs should take, from the measurement's
+    median call time and this task's last observed slowdown (None if either is unknown)."""
+    call = _median_call_seconds(ctx)
+    try:
+        slowdown = float(json.loads(_slowdown_file(ctx).read_text())["slowdown"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if call is None or not slowdown > 0:
+        return None
+    return VALGRIND_START_SECONDS + (WARMUP + RUNS) * call * slowdown
+
+
+def _learn_slowdown(ctx: ProfileContext, seconds: float) -> None:
+    """Records how much slower than natively a call ran (a lower bound after a timeout)."""
+    call = _median_call_seconds(ctx)
+    if call is None or call <= 0:
+        return
+    slowdown = max(seconds - VALGRIND_START_SECONDS, 0.0) / ((WARMUP + RUNS) * call)
+    path = _slowdown_file(ctx)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    temporary.write_text(json.dumps({"slowdown": round(slowdown, 1)}))
+    temporary.replace(path)
+
+
 def _profile(ctx: ProfileContext, deadline: float) -> ProfileSection:
-    before = _cachegrind(ctx, 0, deadline)
-    after = _cachegrind(ctx, RUNS, deadline)
+    # The two runs are independent and deterministic: run them side by side.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        before_run = pool.submit(_cachegrind, ctx, 0, deadline)
+        after_run = pool.submit(_cachegrind, ctx, RUNS, deadline)
+        before, after = before_run.result(), after_run.result()
     missing = [event for event in EVENTS if event not in after.events]
     if missing:
         raise ProfilerOutputError(f"cachegrind did not count {', '.join(missing)}")
@@ -393,13 +442,34 @@ def _profile(ctx: ProfileContext, deadline: float) -> ProfileSection:
 
 def run(ctx: ProfileContext) -> ProfileSection:
     """Simulates the candidate's caches and branch predictor with cachegrind; unavailable
-    (with the reason) if valgrind is missing or fails."""
+    (with the reason) if valgrind is missing or fails, or would take more than
+    ``OVER_BUDGET_FACTOR`` x the budget (estimated up front, or found by a timeout)."""
     start = time.monotonic()
     if shutil.which("valgrind") is None:
         return unavailable("simulated", "valgrind not found on PATH (install valgrind)")
+    limit = max(OVER_BUDGET_FACTOR * ctx.budget, MIN_LIMIT_SECONDS)
+    estimate = estimated_seconds(ctx)
+    if estimate is not None and estimate > limit:
+        return unavailable(
+            "simulated",
+            f"skipped: cachegrind would take about {estimate:.0f} s on this candidate "
+            f"(from its native call time and this task's last cachegrind run), over the "
+            f"{limit:g} s this profile allows it",
+        )
+    deadline = start + min(ctx.timeout, limit)
     try:
-        section = _profile(ctx, start + ctx.timeout)
+        section = _profile(ctx, deadline)
     except (ToolFailedError, ProfilerOutputError) as error:
-        return unavailable("simulated", str(error), time.monotonic() - start)
+        elapsed = time.monotonic() - start
+        if time.monotonic() >= deadline:
+            _learn_slowdown(ctx, elapsed)
+            return unavailable(
+                "simulated",
+                f"skipped: cachegrind did not finish within the {min(ctx.timeout, limit):g} s "
+                "this profile allows it",
+                elapsed,
+            )
+        return unavailable("simulated", str(error), elapsed)
     section.seconds = time.monotonic() - start
+    _learn_slowdown(ctx, section.seconds)
     return section

@@ -1,0 +1,276 @@
+"""Issue 11's figures: what one evolution iteration costs and yields, before and after.
+
+Two builds of the harness (``--before PYTHON:ROOT``, ``--after PYTHON:ROOT``; the after
+build defaults to this interpreter and checkout) are measured in one run:
+
+1. **Evaluation seconds.** For each task, ``--evaluations`` evaluator calls per build with
+   the profile off and on, alternating between the builds call by call (so that slow
+   periods of the machine hit both): a fresh copy of the initial program each time (a
+   new comment in its EVOLVE block, so it is compiled and checked anew), after one
+   evaluation that sets the run's best score. Median and range, and how many calls ran
+   the confirmation compare of a new best.
+2. **Iterations.** For each task, ``aiopt evolve TASK --iterations N`` of each build with
+   the embedded model (profile on, the README's main job), one build after the other. Per
+   iteration: LLM seconds (wall time of the iteration minus its evaluation), prompt and
+   completion tokens, completion tokens per LLM second, and the outcome. A change is
+   *valid* when it is correct and differs from its parent beyond comments and whitespace;
+   both builds' traces are judged by this checkout's code.
+
+Usage (about 1.5 min per iteration before, 0.5 min after, on 2 cores):
+    python bench/iteration_speed.py --before /work/old/.venv/bin/python:/work/old \
+        --tasks matmul,lz_compress,cache_policy --iterations 20
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+
+from aiopt_harness.evolve.iteration_log import merge_iteration_log  # noqa: E402
+
+EVALUATE = """
+import json, sys, time
+from aiopt_harness.evolve.evaluator import EvaluatorSettings, evaluate_program
+program, task, state, profile = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4] == "1"
+started = time.monotonic()
+result = evaluate_program(program, EvaluatorSettings(task=task, profile=profile, state_dir=state))
+seconds = time.monotonic() - started
+last = open(state + "/evaluations.jsonl").read().splitlines()[-1]
+record = json.loads(last)
+print(json.dumps({"seconds": seconds, "status": result.metrics["status"],
+                  "confirmed": result.metrics.get("confirmed"), "stages": record.get("stages"),
+                  "profile_chars": record.get("profile_chars")}))
+"""
+
+
+@dataclass
+class Build:
+    name: str
+    python: str
+    root: Path
+
+    @classmethod
+    def parse(cls, name: str, spec: str) -> Build:
+        python, _, root = spec.partition(":")
+        return cls(name, python, Path(root or ROOT))
+
+    def evaluate(self, program: Path, task: str, state: Path, profile: bool) -> dict[str, Any]:
+        done = subprocess.run(
+            [self.python, "-c", EVALUATE, str(program), task, str(state), "1" if profile else "0"],
+            capture_output=True, text=True, cwd=self.root,
+        )  # fmt: skip
+        if done.returncode != 0:
+            raise RuntimeError(f"{self.name}: evaluation failed: {done.stderr[-2000:]}")
+        result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+        return result
+
+    def evolve(self, task: str, iterations: int, output: Path, max_tokens: int | None) -> float:
+        command = [self.python, "-m", "aiopt_harness.cli", "evolve", task,
+                   "--iterations", str(iterations), "--output", str(output)]  # fmt: skip
+        if max_tokens:
+            command += ["--max-tokens", str(max_tokens)]
+        started = time.monotonic()
+        with (output.parent / f"{output.name}.log").open("w") as log:
+            subprocess.run(command, cwd=self.root, stdout=log, stderr=subprocess.STDOUT)
+        return time.monotonic() - started
+
+
+def variant(source: str, number: int) -> str:
+    """The program with a comment added at the end of its EVOLVE block: new bytes, same code."""
+    marker = "// EVOLVE-BLOCK-END"
+    return source.replace(marker, f"// bench variant {number}\n{marker}", 1)
+
+
+def _median(values: list[float]) -> str:
+    if not values:
+        return "n/a"
+    return f"{statistics.median(values):.2f} [{min(values):.2f}-{max(values):.2f}]"
+
+
+def evaluation_table(builds: list[Build], tasks: list[str], count: int, scratch: Path) -> None:
+    print(f"\n## Evaluation seconds (one evaluator call, compile included; {count} calls each)")
+    print("median [min-max]; conf = calls that ran the confirmation compare of a new best")
+    print(f"{'task':<13}{'profile':<9}" + "".join(f"{b.name:<28}" for b in builds))
+    for task in tasks:
+        source = (ROOT / "programs" / task / "initial.cpp").read_text()
+        states = {b.name: scratch / f"state-{b.name}-{task}" for b in builds}
+        for build in builds:  # sets the best score: later calls are ordinary evaluations
+            first = scratch / f"{task}-{build.name}-first.cpp"
+            first.write_text(variant(source, -1))
+            build.evaluate(first, task, states[build.name], False)
+        for profile in (False, True):
+            seconds: dict[str, list[float]] = {b.name: [] for b in builds}
+            confirmed = {b.name: 0 for b in builds}
+            for number in range(count):
+                for build in builds:
+                    program = scratch / f"{task}-{build.name}-{int(profile)}-{number}.cpp"
+                    program.write_text(variant(source, number + 1000 * profile))
+                    result = build.evaluate(program, task, states[build.name], profile)
+                    if result["status"] != "ok":
+                        raise RuntimeError(f"{build.name} {task}: {result['status']}")
+                    seconds[build.name].append(result["seconds"])
+                    confirmed[build.name] += int(bool(result.get("confirmed")))
+                    if result.get("stages"):
+                        print(f"    {build.name} {task} profile={profile}: {result['stages']}")
+            cells = "".join(
+                f"{_median(seconds[b.name]) + f' conf {confirmed[b.name]}':<28}" for b in builds
+            )
+            print(f"{task:<13}{'on' if profile else 'off':<9}{cells}", flush=True)
+
+
+def _evaluation_seconds(state: Path) -> dict[str, float]:
+    seconds: dict[str, float] = {}
+    path = state / "evaluations.jsonl"
+    if path.is_file():
+        for line in path.read_text().splitlines():
+            record = json.loads(line)
+            if record.get("sha256"):
+                seconds[record["sha256"]] = float(record["seconds"])
+    return seconds
+
+
+def _timestamps(openevolve: Path) -> dict[int, float]:
+    stamps: dict[int, float] = {}
+    for name in ("evolution_trace.jsonl", "evolution_trace_failures.jsonl"):
+        path = openevolve / name
+        if path.is_file():
+            for line in path.read_text().splitlines():
+                record = json.loads(line)
+                if isinstance(record.get("iteration"), int) and record.get("timestamp"):
+                    stamps[record["iteration"]] = float(record["timestamp"])
+    return stamps
+
+
+def iteration_rows(output: Path) -> list[dict[str, Any]]:
+    """Per iteration: outcome, valid, tokens, LLM seconds (wall time since the previous
+    iteration ended, minus this iteration's evaluation)."""
+    openevolve = output / "openevolve"
+    records = merge_iteration_log(openevolve, output / "bench-iterations.jsonl")
+    evaluations = _evaluation_seconds(output / "state")
+    stamps = _timestamps(openevolve)
+    rows = []
+    for record in records:
+        iteration = record.get("iteration")
+        if not isinstance(iteration, int) or iteration - 1 not in stamps:
+            continue  # the first iteration's start is not recorded: no wall time
+        wall = stamps[iteration] - stamps[iteration - 1]
+        evaluation = evaluations.get(record.get("child_sha256") or "", 0.0)
+        rows.append({**record, "wall": wall, "evaluation": evaluation, "llm": wall - evaluation})
+    # The first iteration's tokens and outcome still count.
+    counted = {row["iteration"] for row in rows}
+    rows += [{**r, "wall": None, "evaluation": None, "llm": None} for r in records
+             if r.get("iteration") not in counted]  # fmt: skip
+    return rows
+
+
+def _present(rows: list[dict[str, Any]], key: str) -> list[float]:
+    return [float(r[key]) for r in rows if r.get(key)]
+
+
+def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    timed = [r for r in rows if r["llm"] is not None]
+    rates = [
+        r["completion_tokens"] / r["llm"]
+        for r in timed
+        if r.get("completion_tokens") and r["llm"] > 0
+    ]
+    outcomes: dict[str, int] = {}
+    for row in rows:
+        outcomes[row["outcome"]] = outcomes.get(row["outcome"], 0) + 1
+    return {
+        "iterations": len(rows),
+        "valid": sum(1 for r in rows if r.get("valid")),
+        "wall": statistics.median([r["wall"] for r in timed]) if timed else None,
+        "llm": statistics.median([r["llm"] for r in timed]) if timed else None,
+        "prompt_tokens": statistics.median(_present(rows, "prompt_tokens") or [0]),
+        "completion_tokens": statistics.median(_present(rows, "completion_tokens") or [0]),
+        "tokens_per_s": statistics.median(rates) if rates else None,
+        "outcomes": outcomes,
+    }
+
+
+def _fmt(value: float | None, digits: int = 1) -> str:
+    return "n/a" if value is None else f"{value:.{digits}f}"
+
+
+def iteration_table(
+    builds: list[Build], tasks: list[str], iterations: dict[str, int], scratch: Path,
+    max_tokens: int | None, keep: Path | None,
+) -> None:  # fmt: skip
+    results: dict[tuple[str, str], dict[str, Any]] = {}
+    for build in builds:
+        for task in tasks:
+            output = (keep or scratch) / f"evolve-{build.name}-{task}"
+            seconds = build.evolve(task, iterations[build.name], output, max_tokens)
+            summary = summarize(iteration_rows(output))
+            summary["seconds"] = seconds
+            results[(build.name, task)] = summary
+            print(f"  {build.name} {task}: {json.dumps(summary)}", flush=True)
+    print("\n## Iterations with the embedded model (aiopt evolve, profile on)")
+    print("medians per iteration; LLM s = iteration wall time minus its evaluation; tok/s = "
+          "completion tokens per LLM second; valid = correct and unlike its parent")  # fmt: skip
+    print(f"{'task':<13}{'build':<8}{'iters':>6}{'valid':>12}{'iter s':>8}{'LLM s':>8}"
+          f"{'prompt tok':>11}{'compl tok':>10}{'tok/s':>7}  outcomes")  # fmt: skip
+    for task in tasks:
+        for build in builds:
+            s = results[(build.name, task)]
+            share = f"{s['valid']} ({s['valid'] / s['iterations']:.0%})" if s["iterations"] else "0"
+            print(f"{task:<13}{build.name:<8}{s['iterations']:>6}{share:>12}{_fmt(s['wall']):>8}"
+                  f"{_fmt(s['llm']):>8}{s['prompt_tokens']:>11.0f}{s['completion_tokens']:>10.0f}"
+                  f"{_fmt(s['tokens_per_s']):>7}  {s['outcomes']}")  # fmt: skip
+    for build in builds:
+        rows = [results[(build.name, t)] for t in tasks]
+        total = sum(r["iterations"] for r in rows)
+        valid = sum(r["valid"] for r in rows)
+        print(
+            f"all tasks, {build.name}: {valid} valid of {total} iterations ({valid / total:.0%})"
+            if total
+            else f"all tasks, {build.name}: no iterations"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--before", help="PYTHON:ROOT of the build before (omit: after only)")
+    parser.add_argument("--after", default=f"{sys.executable}:{ROOT}")
+    parser.add_argument("--tasks", default="matmul,lz_compress,cache_policy")
+    parser.add_argument("--evaluations", type=int, default=5)
+    parser.add_argument("--iterations", type=int, default=20)
+    parser.add_argument(
+        "--before-iterations",
+        type=int,
+        default=None,
+        help="iterations of the build before (default: --iterations)",
+    )
+    parser.add_argument("--max-tokens", type=int, default=None)
+    parser.add_argument("--parts", default="evaluations,iterations")
+    parser.add_argument("--keep", type=Path, default=None, help="keep the runs here")
+    args = parser.parse_args()
+    builds = ([Build.parse("before", args.before)] if args.before else []) + [
+        Build.parse("after", args.after)
+    ]
+    tasks = args.tasks.split(",")
+    iterations = {"before": args.before_iterations or args.iterations, "after": args.iterations}
+    parts = args.parts.split(",")
+    if args.keep:
+        args.keep.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="aiopt-iteration-bench-") as scratch:
+        if "evaluations" in parts:
+            evaluation_table(builds, tasks, args.evaluations, Path(scratch))
+        if "iterations" in parts:
+            iteration_table(builds, tasks, iterations, Path(scratch), args.max_tokens, args.keep)
+
+
+if __name__ == "__main__":
+    main()
