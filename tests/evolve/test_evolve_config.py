@@ -5,7 +5,14 @@ from pathlib import Path
 import pytest
 from openevolve.config import Config
 
-from aiopt_harness.evolve.config import task_config, with_overrides, write_task_files
+from aiopt_harness.evolve.config import (
+    BLOCK_REWRITE_MAX_LINES,
+    edit_format,
+    evolve_block_lines,
+    task_config,
+    with_overrides,
+    write_task_files,
+)
 from aiopt_harness.tasks.task import builtin_tasks, load_task
 from tests.conftest import ROOT
 
@@ -25,7 +32,10 @@ def test_committed_files_match_the_template(name: str, tmp_path: Path) -> None:
 def test_config_sets_what_the_pitfalls_require() -> None:
     config = Config.from_yaml(str(EVALUATORS / "matmul" / "config.yaml"))
     assert config.language == "cpp" and config.file_suffix == ".cpp"
-    assert config.diff_based_evolution
+    assert not config.diff_based_evolution  # matmul's 11-line block is rewritten whole
+    assert config.enforce_evolve_blocks
+    assert Path(config.prompt.template_dir, "full_rewrite_user.txt").is_file()
+    assert Config.from_yaml(str(EVALUATORS / "json_parse" / "config.yaml")).diff_based_evolution
     assert not config.evaluator.cascade_evaluation
     assert config.database.max_snapshot_artifacts is None
     assert config.evolution_trace.enabled and config.evolution_trace.include_failures
@@ -56,3 +66,17 @@ def test_run_overrides() -> None:
     assert config["llm"]["models"] == [{"name": "m", "weight": 1.0}]
     assert config["llm"]["max_tokens"] == 256 and config["max_iterations"] == 3
     assert config["evaluator"]["evaluator_args"]["state_dir"] == "/s"
+
+
+@pytest.mark.parametrize("name", sorted(builtin_tasks()))
+def test_the_edit_format_follows_the_block_size(name: str) -> None:
+    task = load_task(name)
+    lines = evolve_block_lines(task)
+    text = task.initial.read_text()
+    block = text[text.index("// EVOLVE-BLOCK-START") : text.index("// EVOLVE-BLOCK-END")]
+    assert lines == len(block.splitlines()) - 1
+    assert edit_format(task) == ("block" if lines <= BLOCK_REWRITE_MAX_LINES else "diff")
+    config = task_config(task)
+    assert config["diff_based_evolution"] == (edit_format(task) == "diff")
+    with pytest.raises(ValueError, match="edit format"):
+        task_config(task, edit="whole-file")

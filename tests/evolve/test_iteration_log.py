@@ -23,7 +23,9 @@ def write_jsonl(path: Path, records: list[dict[str, object]]) -> None:
         ("None of the 2 SEARCH block(s) matched the parent program", "search_mismatch"),
         ("Diff did not change the parent program", "no_change"),
         ("LLM generation failed: Connection error.", "llm_error"),
-        ("All edits were outside the EVOLVE-BLOCK regions", "outside_evolve_block"),
+        # a rewritten block equal to the parent's is reported so with enforce_evolve_blocks
+        ("All edits were outside the EVOLVE-BLOCK regions", "no_change"),
+        ("EVOLVE-BLOCK markers were changed or removed; expected 1 evolve block(s)", "no_block"),
         ("something new", "other_error"),
     ],
 )
@@ -81,3 +83,30 @@ def test_merge_accounts_for_every_iteration(tmp_path: Path) -> None:
 
 def test_missing_traces_give_an_empty_log(tmp_path: Path) -> None:
     assert merge_iteration_log(tmp_path, tmp_path / "iterations.jsonl") == []
+
+
+def test_a_correct_copy_of_the_parent_is_no_valid_change(tmp_path: Path) -> None:
+    parent = "int f(int x) {\n  return x + 1;\n}\n"
+    ok = {"status": "ok", "combined_score": 1.0}
+    write_jsonl(
+        tmp_path / "evolution_trace.jsonl",
+        [
+            {"iteration": 1, "child_id": "a", "parent_id": "p", "child_metrics": ok,
+             "parent_code": parent, "child_code": "int f(int x) { return x + 1; } // same\n",
+             "metadata": {"iteration_time": 12.5,
+                          "token_usage": {"prompt_tokens": 900, "completion_tokens": 80}}},
+            {"iteration": 2, "child_id": "b", "parent_id": "p", "child_metrics": ok,
+             "parent_code": parent, "child_code": "int f(int x) { return 1 + x; }\n"},
+            {"iteration": 3, "child_id": "c", "parent_id": "p",
+             "child_metrics": {"status": "wrong_output"},
+             "parent_code": parent, "child_code": "int f(int x) { return x; }\n"},
+            {"iteration": 4, "child_id": "d", "parent_id": "gone", "child_metrics": ok,
+             "child_code": "int g();\n"},
+        ],
+    )  # fmt: skip
+    records = merge_iteration_log(tmp_path, tmp_path / "iterations.jsonl")
+    assert [r["changed"] for r in records] == [False, True, True, None]
+    assert [r["valid"] for r in records] == [False, True, False, False]
+    assert records[0]["iteration_seconds"] == 12.5
+    assert (records[0]["prompt_tokens"], records[0]["completion_tokens"]) == (900, 80)
+    assert records[1]["prompt_tokens"] is None
