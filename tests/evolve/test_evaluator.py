@@ -121,3 +121,35 @@ def test_a_harness_fault_is_retried_not_charged(
                                state_dir=str(tmp_path), budget=0.3, profile=False)  # fmt: skip
     assert len(attempts) == 2
     assert result.metrics["status"] == "ok"
+
+
+def test_stages_are_recorded_and_a_program_is_checked_once(tmp_path: Path) -> None:
+    program = str(ROOT / "programs" / "matmul" / "initial.cpp")
+    for _ in range(2):
+        result = evaluate_for_task(
+            "matmul", program, state_dir=str(tmp_path), budget=0.3, profile=False
+        )
+        assert result.metrics["status"] == "ok"
+    first, second = (json.loads(line) for line in (tmp_path / "evaluations.jsonl").open())
+    assert {"compile", "check", "compare"} <= set(first["stages"])
+    assert "check" not in second["stages"]  # the same object file passed it already
+    assert all(seconds >= 0 for seconds in first["stages"].values())
+
+
+def test_a_profiler_fault_never_changes_the_score(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only the profile-on track could suffer a profiler's fault: it must cost the
+    candidate nothing but the artifact (a test double raises inside profile())."""
+    from aiopt_harness.evolve import evaluator
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("perf exploded (injected)")
+
+    monkeypatch.setattr(evaluator, "profile", broken)
+    program = str(ROOT / "programs" / "matmul" / "initial.cpp")
+    result = evaluate_for_task("matmul", program, state_dir=str(tmp_path), budget=0.3, profile=True)
+    assert result.metrics["status"] == "ok" and result.metrics["combined_score"] > 0
+    assert result.artifacts["profile"] == (
+        "profile unavailable: internal error: RuntimeError: perf exploded (injected)"
+    )

@@ -151,3 +151,42 @@ def test_cachegrind_on_matmul_finds_the_inner_loop_twice_alike(
     for spot in first.hotspots:
         if spot.line in others:
             assert others[spot.line].metrics == pytest.approx(spot.metrics, rel=1e-3, abs=2.0)
+
+
+def test_cachegrind_is_skipped_when_this_task_says_it_would_take_too_long(
+    tmp_path: Path, matmul_task: Path
+) -> None:
+    """The slowdown learned from the task's last run predicts more than 2.5x the budget:
+    the section says so instead of running (and never shows a number)."""
+    ctx = profile_context(
+        matmul_task, tmp_path, budget=1.0, timeout=60.0,
+        measurement={"time_ns": {"median": 20e6}},  # 20 ms per call natively
+    )  # fmt: skip
+    assert simulated.estimated_seconds(ctx) is None  # nothing learned yet: it would run
+    simulated._learn_slowdown(ctx, simulated.VALGRIND_START_SECONDS + 2 * 0.020 * 500)
+    estimate = simulated.estimated_seconds(ctx)
+    assert estimate == pytest.approx(simulated.VALGRIND_START_SECONDS + 2 * 0.020 * 500)
+    section = simulated.run(ctx)
+    assert not section.available and not section.figures and not section.hotspots
+    assert section.reason.startswith(f"skipped: cachegrind would take about {estimate:.0f} s")
+    assert "over the 2.5 s this profile allows it" in section.reason
+
+
+def test_cachegrind_that_overruns_its_limit_is_skipped_and_learned(
+    tmp_path: Path, matmul_task: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if shutil.which("valgrind") is None:
+        pytest.skip("valgrind is not installed")
+    monkeypatch.setattr(simulated, "MIN_LIMIT_SECONDS", 0.3)
+    monkeypatch.setattr(simulated, "OVER_BUDGET_FACTOR", 1.0)
+    ctx = profile_context(
+        matmul_task, tmp_path, budget=0.3, timeout=60.0,
+        measurement={"time_ns": {"median": 2e6}},
+    )  # fmt: skip
+    section = simulated.run(ctx)
+    assert not section.available
+    assert (
+        section.reason
+        == "skipped: cachegrind did not finish within the 0.3 s this profile allows it"
+    )
+    assert simulated.estimated_seconds(ctx) is not None  # the next run knows in advance

@@ -91,3 +91,27 @@ def test_a_decompression_bomb_is_rejected_at_the_reference_size() -> None:
     expands = (4 << 20).to_bytes(4, "little") + bytes([0x1F]) + b"a" + b"\x01\x00"
     expands += b"\xff" * ((4 << 20) // 255) + b"\x00"
     assert "max_output 1024" in (describe_difference(reference, expands, spec) or "")
+
+
+def test_the_initial_programs_own_bytes_pass_without_decoding(tmp_path: Path) -> None:
+    """Byte-identical output passes at once (no decompression); any other output is still
+    decoded and compared, and a key_value check always inspects the fields."""
+    calls = tmp_path / "calls"
+    decompressor = tmp_path / "decompress.py"
+    decompressor.write_text(
+        "from pathlib import Path\n"
+        "def decompress(data, *, max_output=1 << 20):\n"
+        f"    Path({str(calls)!r}).open('a').write('x')\n"
+        "    return data[1:].replace(b'2', b'11')\n"
+    )
+    spec = CheckSpec("decompress", decompressor=decompressor)
+    assert describe_difference(b"Z2", b"Z2", spec) is None
+    assert not calls.exists()
+    assert describe_difference(b"Z2", b"Z11", spec) is None
+    assert calls.read_text() == "xx"  # expected and actual decoded
+    assert (
+        describe_difference(floats(float("nan")), floats(float("nan")), CheckSpec("float64"))
+        is None
+    )
+    spec_kv = CheckSpec("key_value", require=(("valid", "1"),))
+    assert describe_difference(b"valid=0\n", b"valid=0\n", spec_kv) is not None
