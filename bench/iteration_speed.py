@@ -206,39 +206,50 @@ def _fmt(value: float | None, digits: int = 1) -> str:
     return "n/a" if value is None else f"{value:.{digits}f}"
 
 
-def iteration_table(
-    builds: list[Build], tasks: list[str], iterations: dict[str, int], scratch: Path,
-    max_tokens: int | None, keep: Path | None,
+def run_iterations(
+    builds: list[Build], tasks: list[str], iterations: dict[str, int], directory: Path,
+    max_tokens: int | None,
 ) -> None:  # fmt: skip
-    results: dict[tuple[str, str], dict[str, Any]] = {}
     for build in builds:
         for task in tasks:
-            output = (keep or scratch) / f"evolve-{build.name}-{task}"
+            output = directory / f"evolve-{build.name}-{task}"
             seconds = build.evolve(task, iterations[build.name], output, max_tokens)
             summary = summarize(iteration_rows(output))
-            summary["seconds"] = seconds
-            results[(build.name, task)] = summary
-            print(f"  {build.name} {task}: {json.dumps(summary)}", flush=True)
+            print(f"  {build.name} {task} ({seconds:.0f} s): {json.dumps(summary)}", flush=True)
+
+
+def iteration_table(names: list[str], tasks: list[str], directory: Path) -> None:
+    """The table of the runs in ``directory`` (evolve-BUILD-TASK), finished or not."""
+    results: dict[tuple[str, str], dict[str, Any]] = {}
+    for name in names:
+        for task in tasks:
+            output = directory / f"evolve-{name}-{task}"
+            if (output / "openevolve").is_dir():
+                results[(name, task)] = summarize(iteration_rows(output))
     print("\n## Iterations with the embedded model (aiopt evolve, profile on)")
     print("medians per iteration; LLM s = iteration wall time minus its evaluation; tok/s = "
           "completion tokens per LLM second; valid = correct and unlike its parent")  # fmt: skip
     print(f"{'task':<13}{'build':<8}{'iters':>6}{'valid':>12}{'iter s':>8}{'LLM s':>8}"
           f"{'prompt tok':>11}{'compl tok':>10}{'tok/s':>7}  outcomes")  # fmt: skip
     for task in tasks:
-        for build in builds:
-            s = results[(build.name, task)]
+        for name in names:
+            s = results.get((name, task))
+            if s is None:
+                print(f"{task:<13}{name:<8}  not run")
+                continue
             share = f"{s['valid']} ({s['valid'] / s['iterations']:.0%})" if s["iterations"] else "0"
-            print(f"{task:<13}{build.name:<8}{s['iterations']:>6}{share:>12}{_fmt(s['wall']):>8}"
+            print(f"{task:<13}{name:<8}{s['iterations']:>6}{share:>12}{_fmt(s['wall']):>8}"
                   f"{_fmt(s['llm']):>8}{s['prompt_tokens']:>11.0f}{s['completion_tokens']:>10.0f}"
                   f"{_fmt(s['tokens_per_s']):>7}  {s['outcomes']}")  # fmt: skip
-    for build in builds:
-        rows = [results[(build.name, t)] for t in tasks]
+    for name in names:
+        rows = [results[(name, t)] for t in tasks if (name, t) in results]
         total = sum(r["iterations"] for r in rows)
         valid = sum(r["valid"] for r in rows)
+        walls = [r["wall"] for r in rows if r["wall"] is not None]
+        share = f"{valid / total:.0%}" if total else "n/a"
         print(
-            f"all tasks, {build.name}: {valid} valid of {total} iterations ({valid / total:.0%})"
-            if total
-            else f"all tasks, {build.name}: no iterations"
+            f"all tasks, {name}: {valid} valid of {total} iterations ({share}); "
+            f"median iteration seconds per task {[round(w) for w in walls]}"
         )
 
 
@@ -256,7 +267,12 @@ def main() -> None:
         help="iterations of the build before (default: --iterations)",
     )
     parser.add_argument("--max-tokens", type=int, default=None)
-    parser.add_argument("--parts", default="evaluations,iterations")
+    parser.add_argument(
+        "--parts",
+        default="evaluations,iterations,report",
+        help="evaluations, iterations (run aiopt evolve), report (the table of the runs "
+        "in --keep, or of this run's)",
+    )
     parser.add_argument("--keep", type=Path, default=None, help="keep the runs here")
     args = parser.parse_args()
     builds = ([Build.parse("before", args.before)] if args.before else []) + [
@@ -270,8 +286,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="aiopt-iteration-bench-") as scratch:
         if "evaluations" in parts:
             evaluation_table(builds, tasks, args.evaluations, Path(scratch))
+        runs = args.keep or Path(scratch)
         if "iterations" in parts:
-            iteration_table(builds, tasks, iterations, Path(scratch), args.max_tokens, args.keep)
+            run_iterations(builds, tasks, iterations, runs, args.max_tokens)
+        if "report" in parts:
+            names = (
+                [b.name for b in builds] if args.before or not args.keep else ["before", "after"]
+            )
+            iteration_table(names, tasks, runs)
 
 
 if __name__ == "__main__":

@@ -110,6 +110,11 @@ std::vector<sock_filter> build(const SeccompProfile& profile) {
       filter.allow_if_arg_is(nr, 0, self, escape);
     }
   }
+  // The CPU pin, set before the sandbox, stays: a thread that moved itself to another CPU
+  // would run beside the measured one (the lease gives one CPU, and a loaded machine hides
+  // the extra CPU time that the outside check looks for). Measured by the cheat
+  // tests/data/cheats/affinity_escape.cpp while an LLM server loaded the other CPU.
+  if (!profile.allow_fork) filter.rule(__NR_sched_setaffinity, refuse);
   // The crash note's SIGSYS handler stays: it names a trapped call.
   if (profile.trap) filter.deny_if_arg_is(__NR_rt_sigaction, 0, SIGSYS, refuse);
   // Limits: read, never raise (root could).

@@ -7,6 +7,7 @@ from openevolve.config import Config
 
 from aiopt_harness.evolve.config import (
     BLOCK_REWRITE_MAX_LINES,
+    PROMPTS_DIR,
     edit_format,
     evolve_block_lines,
     task_config,
@@ -34,7 +35,8 @@ def test_config_sets_what_the_pitfalls_require() -> None:
     assert config.language == "cpp" and config.file_suffix == ".cpp"
     assert not config.diff_based_evolution  # matmul's 11-line block is rewritten whole
     assert config.enforce_evolve_blocks
-    assert Path(config.prompt.template_dir, "full_rewrite_user.txt").is_file()
+    assert Path(config.prompt.template_dir).resolve() == PROMPTS_DIR
+    assert (PROMPTS_DIR / "full_rewrite_user.txt").is_file()
     assert Config.from_yaml(str(EVALUATORS / "json_parse" / "config.yaml")).diff_based_evolution
     assert not config.evaluator.cascade_evaluation
     assert config.database.max_snapshot_artifacts is None

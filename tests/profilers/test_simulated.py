@@ -154,10 +154,11 @@ def test_cachegrind_on_matmul_finds_the_inner_loop_twice_alike(
 
 
 def test_cachegrind_is_skipped_when_this_task_says_it_would_take_too_long(
-    tmp_path: Path, matmul_task: Path
+    tmp_path: Path, matmul_task: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The slowdown learned from the task's last run predicts more than 2.5x the budget:
     the section says so instead of running (and never shows a number)."""
+    monkeypatch.setenv("AIOPT_CACHE_DIR", str(tmp_path / "cache"))
     ctx = profile_context(
         matmul_task, tmp_path, budget=1.0, timeout=60.0,
         measurement={"time_ns": {"median": 20e6}},  # 20 ms per call natively
@@ -177,6 +178,7 @@ def test_cachegrind_that_overruns_its_limit_is_skipped_and_learned(
 ) -> None:
     if shutil.which("valgrind") is None:
         pytest.skip("valgrind is not installed")
+    monkeypatch.setenv("AIOPT_CACHE_DIR", str(tmp_path / "cache"))  # nothing learned yet
     monkeypatch.setattr(simulated, "MIN_LIMIT_SECONDS", 0.3)
     monkeypatch.setattr(simulated, "OVER_BUDGET_FACTOR", 1.0)
     ctx = profile_context(

@@ -126,6 +126,13 @@ def test_the_leak_channel_works_for_a_file_the_sandbox_allows(
     assert "LEAK /proc/cpuinfo: processor" in result.message + result.stderr
 
 
+def test_the_cpu_pin_cannot_be_left(tiny_task: Path, tmp_path: Path) -> None:
+    """sched_setaffinity is refused inside the sandbox: a thread that moved itself to an
+    idle CPU would work beside the measured one (tests/data/cheats/affinity_escape.cpp
+    gained 1.7x that way while an LLM server loaded the machine)."""
+    contained(run(probe("move_cpu", "", tmp_path), tiny_task))
+
+
 # --- secrets in memory ----------------------------------------------------------------
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import copy
-import os
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +43,9 @@ SYSTEM_MESSAGE = (
 # blocks ("diff"). A 1.5B model copies a short region reliably and a SEARCH text rarely.
 BLOCK_REWRITE_MAX_LINES = 100
 PROMPTS_DIR = Path(__file__).resolve().parent / "prompts"
+# How the committed evaluators/TASK/config.yaml files name it (relative to themselves;
+# OpenEvolve resolves it so): the checkout's templates.
+CHECKOUT_TEMPLATE_DIR = "../../src/aiopt_harness/evolve/prompts"
 
 
 def evolve_block_lines(task: Task) -> int:
@@ -56,7 +58,7 @@ def evolve_block_lines(task: Task) -> int:
 
 
 def edit_format(task: Task) -> str:
-    """"block" (the LLM rewrites the whole EVOLVE block) or "diff" (SEARCH/REPLACE)."""
+    """ "block" (the LLM rewrites the whole EVOLVE block) or "diff" (SEARCH/REPLACE)."""
     return "block" if evolve_block_lines(task) <= BLOCK_REWRITE_MAX_LINES else "diff"
 
 
@@ -215,10 +217,10 @@ def write_task_files(directory: Path, task: Task, task_reference: str) -> None:
     """Writes ``evaluator.py`` and ``config.yaml`` of one task into ``directory``."""
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "evaluator.py").write_text(evaluator_source(task.name, task_reference))
-    template_dir = os.path.relpath(PROMPTS_DIR, directory.resolve())
     (directory / "config.yaml").write_text(
         config_yaml(
-            task_config(task, template_dir=template_dir), CONFIG_HEADER.format(name=task.name)
+            task_config(task, template_dir=CHECKOUT_TEMPLATE_DIR),
+            CONFIG_HEADER.format(name=task.name),
         )
     )
 

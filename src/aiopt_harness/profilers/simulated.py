@@ -401,12 +401,14 @@ def estimated_seconds(ctx: ProfileContext) -> float | None:
     return VALGRIND_START_SECONDS + (WARMUP + RUNS) * call * slowdown
 
 
-def _learn_slowdown(ctx: ProfileContext, seconds: float) -> None:
-    """Records how much slower than natively a call ran (a lower bound after a timeout)."""
+def _learn_slowdown(ctx: ProfileContext, seconds: float, *, timed_out: bool = False) -> None:
+    """Records how much slower than natively a call ran. After a timeout all of the time
+    counts as calls (more than they took), so that the next estimate exceeds the limit."""
     call = _median_call_seconds(ctx)
     if call is None or call <= 0:
         return
-    slowdown = max(seconds - VALGRIND_START_SECONDS, 0.0) / ((WARMUP + RUNS) * call)
+    work = seconds if timed_out else max(seconds - VALGRIND_START_SECONDS, 0.0)
+    slowdown = work / ((WARMUP + RUNS) * call)
     path = _slowdown_file(ctx)
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
@@ -462,7 +464,7 @@ def run(ctx: ProfileContext) -> ProfileSection:
     except (ToolFailedError, ProfilerOutputError) as error:
         elapsed = time.monotonic() - start
         if time.monotonic() >= deadline:
-            _learn_slowdown(ctx, elapsed)
+            _learn_slowdown(ctx, elapsed, timed_out=True)
             return unavailable(
                 "simulated",
                 f"skipped: cachegrind did not finish within the {min(ctx.timeout, limit):g} s "
