@@ -6,7 +6,7 @@ comma-separated), and the seconds, for two profiles side by side:
 - **full**: `profile()` with its defaults (10 s of perf samples, its own measurement);
 - **evaluation**: what the evaluator runs with the profile on: the comparison's candidate
   measurement (no second timing), 0.5 s of perf samples, cachegrind beside it and skipped
-  when it would take over 2.5x that budget (at least 2 s), profilers side by side.
+  when it would take over 2.5x that budget (at least 3 s), profilers side by side.
 
 Usage: python bench/profile_suite.py [--tasks matmul,btree]
 """

@@ -156,7 +156,7 @@ def test_cachegrind_on_matmul_finds_the_inner_loop_twice_alike(
 def test_cachegrind_is_skipped_when_this_task_says_it_would_take_too_long(
     tmp_path: Path, matmul_task: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The slowdown learned from the task's last run predicts more than 2.5x the budget:
+    """The slowdown learned from the task's last run predicts more than the limit:
     the section says so instead of running (and never shows a number)."""
     monkeypatch.setenv("AIOPT_CACHE_DIR", str(tmp_path / "cache"))
     ctx = profile_context(
@@ -170,7 +170,7 @@ def test_cachegrind_is_skipped_when_this_task_says_it_would_take_too_long(
     section = simulated.run(ctx)
     assert not section.available and not section.figures and not section.hotspots
     assert section.reason.startswith(f"skipped: cachegrind would take about {estimate:.0f} s")
-    assert "over the 2.5 s this profile allows it" in section.reason
+    assert "over the 3 s this profile allows it" in section.reason
 
 
 def test_cachegrind_that_overruns_its_limit_is_skipped_and_learned(

@@ -43,7 +43,7 @@ VALGRIND_START_SECONDS = 0.6
 # cachegrind may take this x the profile's budget (at least MIN_LIMIT_SECONDS), then is
 # skipped: its two runs are fixed work, unlike the other profilers' timed sampling.
 OVER_BUDGET_FACTOR = 2.5
-MIN_LIMIT_SECONDS = 2.0
+MIN_LIMIT_SECONDS = 3.0
 TOP_HOTSPOTS = 10
 TOP_OUTSIDE = 5
 EVENTS = (
