@@ -3,36 +3,15 @@ block comes back into the parent program through OpenEvolve's own enforce_evolve
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
-from openevolve.config import Config
-from openevolve.prompt.sampler import PromptSampler
 from openevolve.utils.code_utils import enforce_evolve_blocks, parse_full_rewrite
 
-from aiopt_harness.evolve.config import task_config
+from aiopt_harness.evolve.prompt_preview import initial_prompt
 from aiopt_harness.tasks.task import load_task
 
 
-def prompt_of(name: str, artifacts: dict[str, str] | None = None) -> dict[str, Any]:
-    task = load_task(name)
-    config = task_config(task)
-    sampler = PromptSampler(Config.from_dict(config).prompt)
-    code = task.initial.read_text()
-    prompt: dict[str, Any] = sampler.build_prompt(
-        current_program=code,
-        parent_program=code,
-        program_metrics={"combined_score": 0.98, "speedup": 1.0, "code_lines": 10.0},
-        previous_programs=[],
-        top_programs=[],
-        inspirations=[],
-        language="cpp",
-        evolution_round=3,
-        diff_based_evolution=config["diff_based_evolution"],
-        program_artifacts=artifacts,
-        feature_dimensions=["code_lines", "speedup"],
-    )
-    return prompt
+def prompt_of(name: str, artifacts: dict[str, str] | None = None) -> dict[str, str]:
+    return initial_prompt(load_task(name), artifacts)
 
 
 @pytest.mark.parametrize("name", ["matmul", "json_parse"])
