@@ -192,3 +192,24 @@ def test_cachegrind_that_overruns_its_limit_is_skipped_and_learned(
         == "skipped: cachegrind did not finish within the 0.3 s this profile allows it"
     )
     assert simulated.estimated_seconds(ctx) is not None  # the next run knows in advance
+
+
+def test_a_skipping_estimate_is_tested_again_after_some_skips(
+    tmp_path: Path, matmul_task: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One slow candidate must not switch cachegrind off for the task for good: after
+    RELEARN_AFTER_SKIPS skips, the next profile runs it (and learns matmul's real cost)."""
+    if shutil.which("valgrind") is None:
+        pytest.skip("valgrind is not installed")
+    monkeypatch.setenv("AIOPT_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(simulated, "RELEARN_AFTER_SKIPS", 2)
+    ctx = profile_context(matmul_task, tmp_path, budget=20.0, timeout=120.0)
+    real = simulated.run(ctx)  # matmul's real cost, with its true native time below
+    assert real.available, real.reason
+    ctx.measurement["time_ns"] = {"median": 2e6}
+    simulated._record(ctx, 1e6, skips=0)  # as if a pathological candidate had run
+    reasons = [simulated.run(ctx).reason for _ in range(2)]
+    assert all(reason.startswith("skipped: cachegrind would take") for reason in reasons)
+    again = simulated.run(ctx)
+    assert again.available, again.reason
+    assert simulated.estimated_seconds(ctx) < 2.5 * 20.0  # re-learned: the next one runs

@@ -44,6 +44,10 @@ VALGRIND_START_SECONDS = 0.6
 # skipped: its two runs are fixed work, unlike the other profilers' timed sampling.
 OVER_BUDGET_FACTOR = 2.5
 MIN_LIMIT_SECONDS = 3.0
+# After this many skips in a row the task's estimate is tested again by one run (bounded
+# by the limit): one slow candidate, or a loaded machine, must not switch cachegrind off
+# for the task for good.
+RELEARN_AFTER_SKIPS = 10
 TOP_HOTSPOTS = 10
 TOP_OUTSIDE = 5
 EVENTS = (
@@ -388,6 +392,21 @@ def _median_call_seconds(ctx: ProfileContext) -> float | None:
     return float(median) * 1e-9 if median else None
 
 
+def _skips_in_a_row(ctx: ProfileContext) -> int:
+    try:
+        return int(json.loads(_slowdown_file(ctx).read_text()).get("skips", 0))
+    except (OSError, ValueError, TypeError, AttributeError):
+        return 0
+
+
+def _record(ctx: ProfileContext, slowdown: float, skips: int) -> None:
+    path = _slowdown_file(ctx)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    temporary.write_text(json.dumps({"slowdown": round(slowdown, 1), "skips": skips}))
+    temporary.replace(path)
+
+
 def estimated_seconds(ctx: ProfileContext) -> float | None:
     """What the longer of the two cachegrind runs should take, from the measurement's
     median call time and this task's last observed slowdown (None if either is unknown)."""
@@ -408,12 +427,7 @@ def _learn_slowdown(ctx: ProfileContext, seconds: float, *, timed_out: bool = Fa
     if call is None or call <= 0:
         return
     work = seconds if timed_out else max(seconds - VALGRIND_START_SECONDS, 0.0)
-    slowdown = work / ((WARMUP + RUNS) * call)
-    path = _slowdown_file(ctx)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    temporary.write_text(json.dumps({"slowdown": round(slowdown, 1)}))
-    temporary.replace(path)
+    _record(ctx, work / ((WARMUP + RUNS) * call), skips=0)
 
 
 def _profile(ctx: ProfileContext, deadline: float) -> ProfileSection:
@@ -451,7 +465,12 @@ def run(ctx: ProfileContext) -> ProfileSection:
         return unavailable("simulated", "valgrind not found on PATH (install valgrind)")
     limit = max(OVER_BUDGET_FACTOR * ctx.budget, MIN_LIMIT_SECONDS)
     estimate = estimated_seconds(ctx)
-    if estimate is not None and estimate > limit:
+    skips = _skips_in_a_row(ctx)
+    if estimate is not None and estimate > limit and skips < RELEARN_AFTER_SKIPS:
+        slowdown = (estimate - VALGRIND_START_SECONDS) / (
+            (WARMUP + RUNS) * (_median_call_seconds(ctx) or 1.0)
+        )
+        _record(ctx, slowdown, skips=skips + 1)
         return unavailable(
             "simulated",
             f"skipped: cachegrind would take about {estimate:.0f} s on this candidate "
