@@ -90,7 +90,7 @@ def variant(source: str, number: int) -> str:
     """The program with an unused constant added to its EVOLVE block: a new translation
     unit (compiled and checked anew) that runs the same code."""
     marker = "// EVOLVE-BLOCK-END"
-    line = f"[[maybe_unused]] static const int aiopt_bench_variant = {number};\n"
+    line = f"[[maybe_unused]] static const long long aiopt_bench_variant = {number}LL;\n"
     return source.replace(marker, line + marker, 1)
 
 
