@@ -38,9 +38,13 @@ LLAMA_CPP_VERSION = "0.3.36"
 # -march=native build. Measured here: 3.3 minutes on 2 cores.
 _NO_AMX = "-mno-amx-tile -mno-amx-int8 -mno-amx-bf16"
 BUILD_ENV = f'CMAKE_BUILD_PARALLEL_LEVEL=2 CFLAGS="{_NO_AMX}" CXXFLAGS="{_NO_AMX}"'
-INSTALL_COMMAND = f"{BUILD_ENV} pip install '.[local-llm]'"
+# --no-binary and --no-cache-dir: a wheel of llama-cpp-python found on a machine (a
+# wheelhouse, or pip's cache of an earlier native build) would skip the flags above; CI
+# met exactly that (a 23 s install, then SIGSEGV on the first completion).
+_FROM_SOURCE = "--no-binary llama-cpp-python --no-cache-dir"
+INSTALL_COMMAND = f"{BUILD_ENV} pip install {_FROM_SOURCE} '.[local-llm]'"
 REBUILD_COMMAND = (
-    f"{BUILD_ENV} pip install --no-cache-dir --force-reinstall --no-deps "
+    f"{BUILD_ENV} pip install {_FROM_SOURCE} --force-reinstall --no-deps "
     f"'llama-cpp-python=={LLAMA_CPP_VERSION}'"
 )
 
