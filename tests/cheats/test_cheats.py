@@ -4,8 +4,8 @@ Each file in tests/data/cheats/ is a complete matmul candidate; MANIFEST.toml sa
 it tries and which verdict catches it (after KernelBench's adversarial tests and
 pygpubench's exploits). A cheat is caught when the comparison fails with one of the
 listed statuses, or, for a cheat that does no less work than the baseline, when it is
-rejected or its speedup stays at its honest cost (<= 1.10). The honest controls must
-pass. Verdicts are judged from outside: the status and speedup the harness reports, and
+rejected or the low end of its speedup interval stays at its honest cost (<= 1.10). The
+honest controls must pass. Verdicts are judged from outside: the status and speedup the harness reports, and
 no process left running.
 """
 
@@ -35,14 +35,20 @@ def _compare(baseline: Path, candidate: Path, budget: float = 0.5) -> CompareRes
 
 def _judge(name: str, result: CompareResult) -> None:
     expect = MANIFEST[name]["expect"]
-    shown = f"{name}: {result.status.value}: {result.message} (speedup {result.speedup})"
+    shown = (
+        f"{name}: {result.status.value}: {result.message} (speedup {result.speedup}, "
+        f"interval [{result.ci_low}, {result.ci_high}])"
+    )
     if isinstance(expect, list):
         assert result.status.value in expect, shown
     elif expect == "ok":
         assert result.ok, shown
     else:
         assert expect == f"speedup<={HONEST_COST:.2f}", f"unknown expectation {expect!r}"
-        honest_cost = result.speedup is not None and result.speedup <= HONEST_COST
+        # judged by the interval's low end: the harness must not claim a gain beyond the
+        # honest cost (the point estimate of an honest copy reached 1.107 on a loaded
+        # machine, while a working cheat gains 10x or more)
+        honest_cost = result.ci_low is not None and result.ci_low <= HONEST_COST
         assert not result.ok or honest_cost, shown
         # rejected means rejected for what it did: a cheat that never ran proves nothing
         assert result.status.value not in NOT_A_VERDICT, shown

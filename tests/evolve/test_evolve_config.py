@@ -35,8 +35,14 @@ def test_config_sets_what_the_pitfalls_require() -> None:
     assert config.language == "cpp" and config.file_suffix == ".cpp"
     assert not config.diff_based_evolution  # matmul's 11-line block is rewritten whole
     assert config.enforce_evolve_blocks
-    assert Path(config.prompt.template_dir).resolve() == PROMPTS_DIR
-    assert (PROMPTS_DIR / "full_rewrite_user.txt").is_file()
+    # the checkout's templates (resolved as OpenEvolve does), the same as the package's
+    # (they are one directory in an editable install, a copy in site-packages otherwise)
+    committed = Path(config.prompt.template_dir).resolve()
+    assert committed == (ROOT / "src" / "aiopt_harness" / "evolve" / "prompts").resolve()
+    templates = sorted(p.name for p in PROMPTS_DIR.glob("*.txt"))
+    assert "full_rewrite_user.txt" in templates
+    for name in templates:
+        assert (committed / name).read_text() == (PROMPTS_DIR / name).read_text(), name
     assert Config.from_yaml(str(EVALUATORS / "json_parse" / "config.yaml")).diff_based_evolution
     assert not config.evaluator.cascade_evaluation
     assert config.database.max_snapshot_artifacts is None

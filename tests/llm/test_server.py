@@ -125,7 +125,8 @@ def test_missing_llama_cpp_says_how_to_install(monkeypatch: pytest.MonkeyPatch) 
     with pytest.raises(LlamaCppMissing) as caught:
         server_module.require_llama_cpp()
     message = str(caught.value)
-    assert "pip install '.[local-llm]'" in message and "-mno-amx-int8" in message
+    assert "pip install --no-binary llama-cpp-python" in message and "'.[local-llm]'" in message
+    assert "-mno-amx-int8" in message
     assert "3.5 minutes" in message
     assert "--api-base" in message and "--model" in message
     with pytest.raises(LlamaCppMissing):
