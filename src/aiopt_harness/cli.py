@@ -92,6 +92,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--max-tokens", type=int, default=None, help="LLM completion limit (default 2048)"
     )
     evolve_parser.add_argument(
+        "--repairs",
+        type=int,
+        default=1,
+        metavar="N",
+        help="when an answer gives no program that compiles, ask the LLM again up to N "
+        "times with the compiler's first error (default 1; 0: never)",
+    )
+    evolve_parser.add_argument(
         "--output",
         type=Path,
         default=None,
@@ -207,6 +215,7 @@ def _evolve(args: argparse.Namespace) -> int:
         max_tokens=args.max_tokens,
         resume=args.resume,
         require_containment=args.require_containment,
+        repair_rounds=args.repairs,
     )
     try:
         summary = run_evolve(options, say=lambda line: print(f"aiopt: {line}", flush=True))

@@ -5,8 +5,8 @@ it tries and which verdict catches it (after KernelBench's adversarial tests and
 pygpubench's exploits). A cheat is caught when the comparison fails with one of the
 listed statuses, or, for a cheat that does no less work than the baseline, when it is
 rejected or the low end of its speedup interval stays at its honest cost (<= 1.10). The
-honest controls must pass. Verdicts are judged from outside: the status and speedup the harness reports, and
-no process left running.
+honest controls must pass. Verdicts are judged from outside: the status and speedup the
+harness reports, and no process left running.
 """
 
 from __future__ import annotations

@@ -5,13 +5,13 @@ from aiopt_harness.profilers.counters import run
 from tests.profilers.contexts import profile_context
 
 
-def context(measurement: dict[str, object], tiny_task: Path) -> ProfileContext:
+def context(measurement: dict[str, object], tiny_task: Path, work_dir: Path) -> ProfileContext:
     return profile_context(
-        tiny_task, tiny_task, budget=1.0, timeout=1.0, measurement=measurement, build=False
+        tiny_task, work_dir, budget=1.0, timeout=1.0, measurement=measurement, build=False
     )
 
 
-def test_derived_figures_only_from_existing_events(tiny_task: Path) -> None:
+def test_derived_figures_only_from_existing_events(tiny_task: Path, tmp_path: Path) -> None:
     measurement = {
         "time_ns": {"n": 10, "median": 2e6},
         "counters": {
@@ -22,7 +22,7 @@ def test_derived_figures_only_from_existing_events(tiny_task: Path) -> None:
             "task-clock": {"available": True, "value": 1.9e6},
         },
     }
-    section = run(context(measurement, tiny_task))
+    section = run(context(measurement, tiny_task, tmp_path))
     assert section.available
     assert section.figures["instructions per cycle"] == 1.5
     assert "branch mispredicts per 100 branches" not in section.figures  # no branches event
@@ -30,6 +30,6 @@ def test_derived_figures_only_from_existing_events(tiny_task: Path) -> None:
     assert any("task-clock is 95%" in note for note in section.notes)
 
 
-def test_without_measurement_it_is_unavailable(tiny_task: Path) -> None:
-    section = run(context({}, tiny_task))
+def test_without_measurement_it_is_unavailable(tiny_task: Path, tmp_path: Path) -> None:
+    section = run(context({}, tiny_task, tmp_path))
     assert not section.available and section.reason

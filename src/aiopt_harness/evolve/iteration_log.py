@@ -7,6 +7,10 @@ mismatch, LLM errors). This module merges both into ``iterations.jsonl``.
 
 A *valid* change is a child that is correct (status ok) and differs from its parent
 beyond comments and whitespace (``code_change.differs``).
+
+An iteration whose first answer gave no program that compiles, and that was therefore
+asked again (``repair``), carries ``repair``: the problems shown and whether the last
+answer was free of them (``repairs.jsonl``, joined by the SHA-256 of the answer).
 """
 
 from __future__ import annotations
@@ -82,6 +86,17 @@ def _changed(trace: dict[str, Any]) -> bool | None:
     return differs(parent, child)
 
 
+def _repair(record: dict[str, Any], repairs: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
+    answer = record.get("llm_response")
+    found = repairs.get(_sha256(answer) or "") if isinstance(answer, str) else None
+    if found is None:
+        return None
+    return {
+        "problems": [str(r.get("problem")) for r in found.get("rounds", [])],
+        "fixed": bool(found.get("fixed")),
+    }
+
+
 def _child_record(trace: dict[str, Any]) -> dict[str, Any]:
     metrics = trace.get("child_metrics") or {}
     outcome = str(metrics.get("status", "unknown"))
@@ -123,12 +138,15 @@ def _sha256(code: object) -> str | None:
     return hashlib.sha256(code.encode()).hexdigest() if isinstance(code, str) else None
 
 
-def merge_iteration_log(openevolve_dir: Path, output: Path) -> list[dict[str, Any]]:
-    """Writes and returns the merged per-iteration records, ordered by iteration."""
-    records = [_child_record(t) for t in _read_jsonl(openevolve_dir / "evolution_trace.jsonl")]
-    records += [
-        _failure_record(f) for f in _read_jsonl(openevolve_dir / "evolution_trace_failures.jsonl")
-    ]
+def merge_iteration_log(
+    openevolve_dir: Path, output: Path, repairs: dict[str, dict[str, Any]] | None = None
+) -> list[dict[str, Any]]:
+    """Writes and returns the merged per-iteration records, ordered by iteration.
+    ``repairs``: the run's repair journal (``repair.read_journal``)."""
+    children = _read_jsonl(openevolve_dir / "evolution_trace.jsonl")
+    failures = _read_jsonl(openevolve_dir / "evolution_trace_failures.jsonl")
+    records = [{**_child_record(t), "repair": _repair(t, repairs or {})} for t in children]
+    records += [{**_failure_record(f), "repair": _repair(f, repairs or {})} for f in failures]
     records.sort(key=lambda r: (r["iteration"] is None, r["iteration"] or 0))
     output.write_text("".join(json.dumps(record) + "\n" for record in records))
     return records

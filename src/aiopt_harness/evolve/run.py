@@ -4,7 +4,8 @@ Everything a run uses and makes lives in its output directory:
 
     config.yaml        the exact OpenEvolve config (the task's template + this run's settings)
     evaluator.py       the evaluator OpenEvolve loads (calls aiopt_harness.evolve.evaluator)
-    state/             evaluations.jsonl (every evaluation), best.json (best confirmed score)
+    state/             evaluations.jsonl (every evaluation), best.json (best confirmed score),
+                       repairs.jsonl (iterations asked again, see evolve/repair.py)
     openevolve/        OpenEvolve's output: checkpoints, traces, logs, best program
     iterations.jsonl   one record per iteration, failed ones included
     summary.json       the summary printed at the end
@@ -21,11 +22,14 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..tasks.task import Task, load_task
 from .config import config_yaml, evaluator_source, task_config, with_overrides
 from .iteration_log import merge_iteration_log, outcome_counts
+
+if TYPE_CHECKING:
+    from openevolve.config import Config
 
 Progress = Callable[[str], None]
 
@@ -42,6 +46,8 @@ class EvolveOptions:
     max_tokens: int | None = None
     resume: bool = False
     require_containment: bool = False  # evaluations refuse a partial sandbox
+    # repair requests per iteration when the answer gives no program that compiles
+    repair_rounds: int = 1
 
 
 @contextlib.contextmanager
@@ -133,9 +139,31 @@ def _prepare(options: EvolveOptions, task: Task, api_base: str, model: str | Non
     )
     config["log_dir"] = str((output / "openevolve" / "logs").resolve())
     config_path = output / "config.yaml"
-    config_path.write_text(config_yaml(config, f"# aiopt evolve {task.name}\n"))
+    header = (
+        f"# aiopt evolve {task.name}\n# repair: up to {options.repair_rounds} request(s) "
+        "per iteration when the answer gives no program that compiles (evolve/repair.py; "
+        "set in code: llm.models[].init_client)\n"
+    )
+    config_path.write_text(config_yaml(config, header))
     (output / "evaluator.py").write_text(evaluator_source(task.name, str(task.directory)))
     return config_path
+
+
+def _openevolve_config(config_path: Path, options: EvolveOptions, task: Task) -> Config:
+    """The written config, with every model's client wrapped by the repair round."""
+    from openevolve.config import Config
+
+    from .repair import RepairSettings, repair_client
+
+    config = Config.from_yaml(str(config_path))
+    settings = RepairSettings(
+        task=str(task.directory),
+        state_dir=str((options.output / "state").resolve()),
+        max_rounds=options.repair_rounds,
+    )
+    for model in config.llm.models:
+        model.init_client = repair_client(settings)
+    return config
 
 
 def run_evolve(options: EvolveOptions, say: Progress = print) -> dict[str, Any]:
@@ -162,7 +190,7 @@ def run_evolve(options: EvolveOptions, say: Progress = print) -> dict[str, Any]:
             result = run_evolution(
                 initial_program=str(task.initial),
                 evaluator=str(output / "evaluator.py"),
-                config=str(config_path),
+                config=_openevolve_config(config_path, options, task),
                 iterations=options.iterations,
                 output_dir=str(openevolve_dir),
                 cleanup=False,
@@ -173,7 +201,11 @@ def run_evolve(options: EvolveOptions, say: Progress = print) -> dict[str, Any]:
             say(f"OpenEvolve stopped: {error}")
         finally:
             tail.stop()
-    records = merge_iteration_log(openevolve_dir, output / "iterations.jsonl")
+    from .repair import read_journal
+
+    records = merge_iteration_log(
+        openevolve_dir, output / "iterations.jsonl", read_journal(output / "state")
+    )
     best_path = output / "best_program.cpp"
     best_code = result.best_code if result is not None else ""
     if best_code:
@@ -190,6 +222,8 @@ def run_evolve(options: EvolveOptions, say: Progress = print) -> dict[str, Any]:
         "valid": sum(1 for r in records if r.get("valid")),
         "correct_copies": sum(1 for r in records if r["outcome"] == "ok" and not r.get("valid")),
         "invalid": sum(1 for r in records if r["outcome"] != "ok"),
+        "repaired": sum(1 for r in records if r.get("repair")),
+        "repaired_valid": sum(1 for r in records if r.get("repair") and r.get("valid")),
         "error": error,
         "best_score": float(result.best_score or 0.0) if result is not None else 0.0,
         "best_speedup": metrics.get("speedup"),
@@ -211,6 +245,8 @@ def format_summary(summary: dict[str, Any]) -> str:
         f"valid changes {summary['valid']} (correct and unlike their parent), correct copies "
         f"{summary['correct_copies']}, invalid {summary['invalid']}: "
         + ", ".join(f"{kind} {count}" for kind, count in sorted(summary["outcomes"].items())),
+        f"asked again after a failed first answer: {summary['repaired']} iterations, "
+        f"{summary['repaired_valid']} of them valid",
     ]
     if summary["error"]:
         lines.append(f"OpenEvolve stopped early: {summary['error']}")
