@@ -16,6 +16,9 @@ build defaults to this interpreter and checkout) are measured in one run:
    *valid* when it is correct and differs from its parent beyond comments and whitespace;
    both builds' traces are judged by this checkout's code.
 
+A build is ``PYTHON[:ROOT[:EVOLVE ARGS]]``: the same checkout twice with different
+``aiopt evolve`` options compares those (e.g. ``--before .venv/bin/python:.:--repairs 0``).
+
 Usage (about 1.5 min per iteration before, 0.5 min after, on 2 cores):
     python bench/iteration_speed.py --before /work/old/.venv/bin/python:/work/old \
         --tasks matmul,lz_compress,cache_policy --iterations 20
@@ -59,11 +62,14 @@ class Build:
     name: str
     python: str
     root: Path
+    evolve_args: tuple[str, ...] = ()  # e.g. ("--repairs", "0")
 
     @classmethod
     def parse(cls, name: str, spec: str) -> Build:
-        python, _, root = spec.partition(":")
-        return cls(name, python, Path(root or ROOT))
+        """``PYTHON[:ROOT[:EVOLVE ARGS]]``, e.g. ``.venv/bin/python:.:--repairs 0``."""
+        python, _, rest = spec.partition(":")
+        root, _, extra = rest.partition(":")
+        return cls(name, python, Path(root or ROOT), tuple(extra.split()))
 
     def evaluate(self, program: Path, task: str, state: Path, profile: bool) -> dict[str, Any]:
         done = subprocess.run(
@@ -80,6 +86,7 @@ class Build:
                    "--iterations", str(iterations), "--output", str(output)]  # fmt: skip
         if max_tokens:
             command += ["--max-tokens", str(max_tokens)]
+        command += self.evolve_args
         started = time.monotonic()
         with (output.parent / f"{output.name}.log").open("w") as log:
             subprocess.run(command, cwd=self.root, stdout=log, stderr=subprocess.STDOUT)
@@ -193,6 +200,8 @@ def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "iterations": len(rows),
         "valid": sum(1 for r in rows if r.get("valid")),
+        "repaired": sum(1 for r in rows if r.get("repair")),
+        "repaired_valid": sum(1 for r in rows if r.get("repair") and r.get("valid")),
         "wall": statistics.median([r["wall"] for r in timed]) if timed else None,
         "llm": statistics.median([r["llm"] for r in timed]) if timed else None,
         "prompt_tokens": statistics.median(_present(rows, "prompt_tokens") or [0]),
@@ -238,9 +247,10 @@ def iteration_table(names: list[str], tasks: list[str], directory: Path) -> None
                 print(f"{task:<13}{name:<8}  not run")
                 continue
             share = f"{s['valid']} ({s['valid'] / s['iterations']:.0%})" if s["iterations"] else "0"
+            repaired = f"; asked again {s['repaired']}, valid after it {s['repaired_valid']}"
             print(f"{task:<13}{name:<8}{s['iterations']:>6}{share:>12}{_fmt(s['wall']):>8}"
                   f"{_fmt(s['llm']):>8}{s['prompt_tokens']:>11.0f}{s['completion_tokens']:>10.0f}"
-                  f"{_fmt(s['tokens_per_s']):>7}  {s['outcomes']}")  # fmt: skip
+                  f"{_fmt(s['tokens_per_s']):>7}  {s['outcomes']}{repaired}")  # fmt: skip
     for name in names:
         rows = [results[(name, t)] for t in tasks if (name, t) in results]
         total = sum(r["iterations"] for r in rows)

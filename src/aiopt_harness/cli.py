@@ -109,6 +109,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--resume", action="store_true", help="continue from the latest checkpoint in --output"
     )
 
+    from .experiment.command import add_parser as add_experiment_parser
+
+    add_experiment_parser(commands)
+
     llm_parser = commands.add_parser("llm", help="the embedded local LLM")
     llm_commands = llm_parser.add_subparsers(dest="llm_command", required=True)
     serve_parser = llm_commands.add_parser("serve", help="serve it until Ctrl-C")
@@ -248,6 +252,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _profile(args)
     if args.command == "evolve":
         return _evolve(args)
+    if args.command == "experiment":
+        from .experiment.command import main as experiment_main
+
+        return experiment_main(args)
     if args.command == "llm":
         from .llm.server import serve_main
 

@@ -153,3 +153,46 @@ def test_a_profiler_fault_never_changes_the_score(
     assert result.artifacts["profile"] == (
         "profile unavailable: internal error: RuntimeError: perf exploded (injected)"
     )
+
+
+def test_the_profile_is_skipped_and_said_so_when_the_deadline_is_near(
+    tiny_task: Path, tmp_path: Path
+) -> None:
+    """OpenEvolve's own timeout kills nothing and turns a slow evaluation into
+    other_error (on the profile-on track only): the evaluator keeps its own deadline."""
+    result = evaluate(tiny_task, tiny_task / "initial.cpp", tmp_path, profile=True, deadline=1.0)
+    assert result.metrics["status"] == "ok" and result.metrics["combined_score"] > 0
+    assert result.artifacts["profile"].startswith(
+        "profile unavailable: skipped, the evaluation had"
+    )
+    (record,) = [json.loads(line) for line in (tmp_path / "evaluations.jsonl").open()]
+    assert "profile_skipped" in record["stages"]
+
+
+def test_without_a_state_dir_each_openevolve_process_has_its_own(tmp_path: Path) -> None:
+    """The committed evaluators/*/config.yaml name no state_dir: two runs (two controller
+    processes) must not share a best score, while a run's worker processes share its one."""
+    import subprocess
+    import sys
+
+    from aiopt_harness.evolve.evaluator import EvaluatorSettings
+    from aiopt_harness.tasks.task import load_task
+
+    task = load_task("matmul")
+    here = EvaluatorSettings(task="matmul").state_path(task)
+    script = (
+        "import multiprocessing as mp\n"
+        "from aiopt_harness.evolve.evaluator import EvaluatorSettings\n"
+        "from aiopt_harness.tasks.task import load_task\n"
+        "def key(_):\n"
+        "    return str(EvaluatorSettings(task='matmul').state_path(load_task('matmul')))\n"
+        "if __name__ == '__main__':\n"
+        "    with mp.get_context('fork').Pool(1) as pool:\n"
+        "        print(key(0)); print(pool.map(key, [0])[0])\n"
+    )
+    (tmp_path / "keys.py").write_text(script)
+    shown = subprocess.run(
+        [sys.executable, str(tmp_path / "keys.py")], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert shown[0] == shown[1]  # the controller and its worker: one run
+    assert shown[0] != str(here)  # another run

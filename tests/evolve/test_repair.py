@@ -9,10 +9,8 @@ check what it sends back. The compiler, OpenEvolve and the evaluator are real.
 from __future__ import annotations
 
 import asyncio
-import http.server
 import json
 import pickle
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -34,22 +32,10 @@ from aiopt_harness.evolve.repair import (
     repair_client,
 )
 from aiopt_harness.tasks.task import load_task
+from tests.scripted_llm import GOOD_BLOCK, ScriptedServer, serving
 
 MATMUL = load_task("matmul")
 
-GOOD_BLOCK = """```cpp
-// EVOLVE-BLOCK-START
-// idea: i-k-j loop order
-static void multiply(int n, const double* a, const double* b, double* c) {
-  for (int i = 0; i < n * n; ++i) c[i] = 0.0;
-  for (int i = 0; i < n; ++i)
-    for (int k = 0; k < n; ++k) {
-      const double aik = a[i * n + k];
-      for (int j = 0; j < n; ++j) c[i * n + j] += aik * b[k * n + j];
-    }
-}
-// EVOLVE-BLOCK-END
-```"""
 # The mistake the 1.5B model makes most: a variable it no longer declares.
 BROKEN_BLOCK = GOOD_BLOCK.replace("const double aik = a[i * n + k];", "").replace(
     "aik *", "scale *"
@@ -191,62 +177,14 @@ def test_the_hook_survives_pickling_into_a_worker(tmp_path: Path) -> None:
 # --- end to end: aiopt evolve against a scripted OpenAI-compatible server -------------
 
 
-class _ScriptedServer(http.server.ThreadingHTTPServer):
-    """Test double of an LLM server: /v1/chat/completions answers from a script."""
-
-    def __init__(self, answers: list[str]) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.answers = list(answers)
-        self.requests: list[dict[str, Any]] = []
-        self.lock = threading.Lock()
-
-
-class _Handler(http.server.BaseHTTPRequestHandler):
-    server: _ScriptedServer
-
-    def do_POST(self) -> None:
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        with self.server.lock:
-            self.server.requests.append(body)
-            answer = self.server.answers.pop(0) if self.server.answers else GOOD_BLOCK
-        payload = json.dumps(
-            {
-                "id": "scripted",
-                "object": "chat.completion",
-                "created": 0,
-                "model": body.get("model", "scripted"),
-                "choices": [
-                    {
-                        "index": 0,
-                        "message": {"role": "assistant", "content": answer},
-                        "finish_reason": "stop",
-                    }
-                ],
-                "usage": {"prompt_tokens": 50, "completion_tokens": 5, "total_tokens": 55},
-            }
-        ).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 @pytest.fixture
-def scripted_server() -> Iterator[_ScriptedServer]:
-    server = _ScriptedServer([BROKEN_BLOCK, GOOD_BLOCK])
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+def scripted_server() -> Iterator[ScriptedServer]:
+    with serving([BROKEN_BLOCK, GOOD_BLOCK], default=GOOD_BLOCK) as server:
+        yield server
 
 
 def test_evolve_repairs_a_compile_error_end_to_end(
-    tmp_path: Path, scripted_server: _ScriptedServer
+    tmp_path: Path, scripted_server: ScriptedServer
 ) -> None:
     from aiopt_harness.evolve.run import EvolveOptions, run_evolve
 

@@ -145,6 +145,8 @@ def task_config(
             "include_code": True,
             "include_prompts": True,
             "include_failures": True,
+            # every record on disk at once: a killed run keeps all it finished
+            "buffer_size": 1,
         },
     }
 

@@ -16,6 +16,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import multiprocessing
+import os
 import re
 import time
 import traceback
@@ -39,6 +41,9 @@ from .fitness import BestScore, confirmed_score, metric_score, safe_score
 # The profile of every evaluation: the comparison's counters and off-CPU figures, perf's
 # samples and (when it fits the budget) cachegrind. Causal profiling needs 10-30 s.
 EVALUATION_PROFILERS = ("counters", "simulated", "sampling", "offcpu")
+# Seconds the profile may take at most (its tools' timeouts are cut to what is left).
+PROFILE_RESERVE = 60.0
+PROFILE_TOOL_TIMEOUT = 120.0  # profile()'s own default
 EVOLVE_BLOCK = re.compile(r"// EVOLVE-BLOCK-START\n(.*?)// EVOLVE-BLOCK-END", re.DOTALL)
 HARNESS_ERROR = "harness_error"
 
@@ -57,11 +62,30 @@ class EvaluatorSettings:
     state_dir: str | None = None  # best.json, evaluations.jsonl (default: in the cache)
     # refuse to run candidates unless every sandbox layer is active (containment_unavailable)
     require_containment: bool = False
+    # The evaluation's own deadline, below OpenEvolve's evaluator.timeout (300 s; its
+    # timeout kills nothing and surfaces as other_error): the profile is skipped, and the
+    # skip recorded, when less than PROFILE_RESERVE seconds of it are left.
+    deadline: float = 240.0
 
     def state_path(self, task: Task) -> Path:
+        """``state_dir``, or one directory per OpenEvolve process (the evaluator runs in
+        its worker processes): runs and tracks never share a best score."""
         if self.state_dir:
             return Path(self.state_dir)
-        return cache_dir() / "evolve-state" / task.name
+        return cache_dir() / "evolve-state" / f"{task.name}-{_run_key()}"
+
+
+def _run_key() -> str:
+    """OpenEvolve's controller process (this one, or the parent of a worker process) by
+    pid and start time, so that a reused pid is another run."""
+    parent_process = multiprocessing.parent_process()
+    controller = parent_process.pid if parent_process is not None else os.getpid()
+    try:
+        stat = Path(f"/proc/{controller}/stat").read_text()
+        started = stat.rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        started = "0"
+    return f"{controller}-{started}"
 
 
 class Stages:
@@ -163,16 +187,26 @@ def _profile_artifact(
     settings: EvaluatorSettings,
     comparison: CompareResult,
     stages: Stages,
+    left: float,
 ) -> str:
     """The profile text for the prompt, from the comparison's candidate side plus the
     external profilers. Never raises: a profiler fault becomes a line of the artifact and
-    never changes the score (both tracks must score alike)."""
+    never changes the score (both tracks must score alike). ``left``: seconds of the
+    evaluation's deadline that are left."""
+    if left < PROFILE_RESERVE:
+        stages.add("profile_skipped", 0.0)
+        return (
+            f"profile unavailable: skipped, the evaluation had {max(left, 0.0):.0f} s of its "
+            f"{settings.deadline:.0f} s deadline left (the profile needs up to "
+            f"{PROFILE_RESERVE:.0f} s)"
+        )
     try:
         result = profile(
             source,
             task=task,
             profilers=settings.profilers,
             budget=settings.profile_budget,
+            timeout=min(PROFILE_TOOL_TIMEOUT, left / 2),
             require_containment=settings.require_containment,
             measurement=comparison.candidate_measurement(),
             concurrent=True,
@@ -187,7 +221,7 @@ def _profile_artifact(
 
 
 def _evaluate(
-    source: Path, settings: EvaluatorSettings, task: Task, stages: Stages
+    source: Path, settings: EvaluatorSettings, task: Task, stages: Stages, started: float
 ) -> EvaluationResult:
     lines = code_lines(source.read_text(errors="replace"))
     with stages.timed("compile"):
@@ -231,7 +265,8 @@ def _evaluate(
     artifacts: dict[str, str] = {}
     if settings.profile:
         with stages.timed("profile"):
-            artifacts["profile"] = _profile_artifact(source, task, settings, first, stages)
+            left = settings.deadline - (time.monotonic() - started)
+            artifacts["profile"] = _profile_artifact(source, task, settings, first, stages, left)
     return EvaluationResult(
         metrics=_metrics(task, Status.OK.value, score, lines, first, metric, confirmed),
         artifacts=artifacts,
@@ -246,7 +281,7 @@ def evaluate_program(program_path: str | Path, settings: EvaluatorSettings) -> E
     stages = Stages()
     for attempt in range(2):  # a harness fault is retried once: it is not the candidate's
         try:
-            result = _evaluate(source, settings, task, stages)
+            result = _evaluate(source, settings, task, stages, started)
         except Exception as error:  # the evolution must go on; the log says what broke
             detail = "".join(traceback.format_exception_only(error)).strip()
             result = _failure(task, HARNESS_ERROR, detail, 0.0)

@@ -11,6 +11,9 @@ beyond comments and whitespace (``code_change.differs``).
 An iteration whose first answer gave no program that compiles, and that was therefore
 asked again (``repair``), carries ``repair``: the problems shown and whether the last
 answer was free of them (``repairs.jsonl``, joined by the SHA-256 of the answer).
+
+A resumed run repeats the iterations after its last checkpoint: each iteration keeps its
+latest record (``latest_per_iteration``).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from ..common.files import write_atomically
 from .code_change import differs
 
 # OpenEvolve's error messages (process_parallel.py) -> outcome kinds
@@ -116,6 +120,9 @@ def _child_record(trace: dict[str, Any]) -> dict[str, Any]:
         "prompt_has_profile": _has_profile(trace),
         "iteration_seconds": (trace.get("metadata") or {}).get("iteration_time"),
         "child_sha256": _sha256(trace.get("child_code")),
+        "island": trace.get("island_id"),
+        "code_lines": metrics.get("code_lines"),  # with speedup: the MAP-Elites features
+        "timestamp": trace.get("timestamp"),
         **_tokens(trace),
     }
 
@@ -130,6 +137,8 @@ def _failure_record(failure: dict[str, Any]) -> dict[str, Any]:
         "error": error,
         "parent_id": failure.get("parent_id"),
         "prompt_has_profile": _has_profile(failure),
+        "island": failure.get("island_id"),
+        "timestamp": failure.get("timestamp"),
         **_tokens(failure),
     }
 
@@ -143,13 +152,40 @@ def merge_iteration_log(
 ) -> list[dict[str, Any]]:
     """Writes and returns the merged per-iteration records, ordered by iteration.
     ``repairs``: the run's repair journal (``repair.read_journal``)."""
+    records = read_iteration_records(openevolve_dir, repairs)
+    write_atomically(output, "".join(json.dumps(record) + "\n" for record in records))
+    return records
+
+
+def read_iteration_records(
+    openevolve_dir: Path, repairs: dict[str, dict[str, Any]] | None = None
+) -> list[dict[str, Any]]:
+    """The per-iteration records of a run (finished or not), ordered by iteration."""
     children = _read_jsonl(openevolve_dir / "evolution_trace.jsonl")
     failures = _read_jsonl(openevolve_dir / "evolution_trace_failures.jsonl")
     records = [{**_child_record(t), "repair": _repair(t, repairs or {})} for t in children]
     records += [{**_failure_record(f), "repair": _repair(f, repairs or {})} for f in failures]
+    records = latest_per_iteration(records)
     records.sort(key=lambda r: (r["iteration"] is None, r["iteration"] or 0))
-    output.write_text("".join(json.dumps(record) + "\n" for record in records))
     return records
+
+
+def latest_per_iteration(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One record per iteration: the latest. A resumed run starts again after its last
+    checkpoint and appends to both traces, so an iteration done after that checkpoint,
+    before the run stopped, appears twice; the database holds the later one. Records
+    without an iteration number (none are expected) are kept as they are."""
+    latest: dict[int, dict[str, Any]] = {}
+    others = []
+    for record in records:
+        iteration = record.get("iteration")
+        if not isinstance(iteration, int):
+            others.append(record)
+            continue
+        kept = latest.get(iteration)
+        if kept is None or float(record.get("timestamp") or 0) >= float(kept.get("timestamp") or 0):
+            latest[iteration] = record
+    return [*latest.values(), *others]
 
 
 def outcome_counts(records: list[dict[str, Any]]) -> dict[str, int]:

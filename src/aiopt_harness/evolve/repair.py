@@ -20,7 +20,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import os
 import tempfile
 import time
 from collections.abc import Callable
@@ -39,7 +38,9 @@ from openevolve.utils.code_utils import (
 )
 
 from ..build.compiler import compile_candidate
+from ..common.files import append_line
 from ..tasks.task import load_task
+from .llm_journal import JournaledLLM
 
 JOURNAL = "repairs.jsonl"
 # How our prompt templates (evolve/prompts) show the parent program.
@@ -184,7 +185,12 @@ class RepairingLLM(LLMInterface):  # type: ignore[misc]  # openevolve is untyped
         inner: LLMInterface | None = None,
     ) -> None:
         self.settings = settings
-        self.inner = inner if inner is not None else OpenAILLM(model_cfg)
+        # the LLM's answers journaled by request: a resumed run asks nothing twice
+        self.inner = (
+            inner
+            if inner is not None
+            else JournaledLLM(OpenAILLM(model_cfg), Path(settings.state_dir))
+        )
         self.last_usage: dict[str, Any] | None = None
         self._cxxflags: list[str] | None = None
 
@@ -257,14 +263,7 @@ class RepairingLLM(LLMInterface):  # type: ignore[misc]  # openevolve is untyped
             "remaining_problem": verdict.problem,
             "seconds": round(seconds, 3),
         }
-        path = Path(self.settings.state_dir) / JOURNAL
-        path.parent.mkdir(parents=True, exist_ok=True)
-        line = (json.dumps(record) + "\n").encode()
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-        try:
-            os.write(descriptor, line)  # one write: whole lines even with two workers
-        finally:
-            os.close(descriptor)
+        append_line(Path(self.settings.state_dir) / JOURNAL, json.dumps(record))
 
 
 def _summed(usages: list[dict[str, Any] | None]) -> dict[str, Any] | None:

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..common.files import write_atomically
 from ..tasks.task import Task, load_task
 from .config import config_yaml, evaluator_source, task_config, with_overrides
 from .iteration_log import merge_iteration_log, outcome_counts
@@ -48,6 +49,11 @@ class EvolveOptions:
     require_containment: bool = False  # evaluations refuse a partial sandbox
     # repair requests per iteration when the answer gives no program that compiles
     repair_rounds: int = 1
+    checkpoint_interval: int | None = None  # None: the task template's (5)
+    evaluation_budget: float | None = None  # seconds of timing per comparison (None: 1.0)
+    profile_budget: float | None = None  # seconds per external profiler (None: 0.5)
+    temperature: float | None = None
+    api_key_env: str = "OPENAI_API_KEY"  # the environment variable holding the key
 
 
 @contextlib.contextmanager
@@ -116,12 +122,41 @@ class _ProgressTail(threading.Thread):
         self.poll()
 
 
-def _latest_checkpoint(openevolve_dir: Path) -> str | None:
+def _latest_checkpoint(openevolve_dir: Path) -> Path | None:
+    """The newest complete checkpoint (OpenEvolve writes metadata.json last: a kill
+    during a save leaves a directory without it)."""
     checkpoints = sorted(
-        (openevolve_dir / "checkpoints").glob("checkpoint_*"),
-        key=lambda p: int(p.name.split("_")[-1]) if p.name.split("_")[-1].isdigit() else -1,
+        (
+            path
+            for path in (openevolve_dir / "checkpoints").glob("checkpoint_*")
+            if path.name.split("_")[-1].isdigit() and (path / "metadata.json").is_file()
+        ),
+        key=lambda p: int(p.name.split("_")[-1]),
     )
-    return str(checkpoints[-1]) if checkpoints else None
+    return checkpoints[-1] if checkpoints else None
+
+
+def checkpoint_iteration(checkpoint: Path) -> int:
+    """The last iteration a checkpoint holds."""
+    try:
+        metadata = json.loads((checkpoint / "metadata.json").read_text())
+        return int(metadata.get("last_iteration") or checkpoint.name.split("_")[-1])
+    except (OSError, ValueError, TypeError):
+        return int(checkpoint.name.split("_")[-1])
+
+
+def _checkpoint_best(checkpoint: Path) -> tuple[str, dict[str, Any], float]:
+    """(code, metrics, score) of a checkpoint's best program, for a run that has no
+    iteration left to do."""
+    try:
+        metadata = json.loads((checkpoint / "metadata.json").read_text())
+        program = json.loads(
+            (checkpoint / "programs" / f"{metadata['best_program_id']}.json").read_text()
+        )
+        metrics = dict(program.get("metrics") or {})
+        return str(program.get("code") or ""), metrics, float(metrics.get("combined_score", 0))
+    except (OSError, ValueError, KeyError, TypeError):
+        return "", {}, 0.0
 
 
 def _prepare(options: EvolveOptions, task: Task, api_base: str, model: str | None) -> Path:
@@ -131,13 +166,22 @@ def _prepare(options: EvolveOptions, task: Task, api_base: str, model: str | Non
         task_config(task, profile=options.profile, seed=options.seed),
         api_base=api_base,
         model=model,
-        api_key=os.environ.get("OPENAI_API_KEY", "none"),
+        api_key=os.environ.get(options.api_key_env, "none"),
         max_tokens=options.max_tokens,
         iterations=options.iterations,
         state_dir=(output / "state").resolve(),
         require_containment=options.require_containment,
     )
     config["log_dir"] = str((output / "openevolve" / "logs").resolve())
+    if options.checkpoint_interval is not None:
+        config["checkpoint_interval"] = options.checkpoint_interval
+    if options.temperature is not None:
+        config["llm"]["temperature"] = options.temperature
+    arguments = config["evaluator"]["evaluator_args"]
+    if options.evaluation_budget is not None:
+        arguments["budget"] = options.evaluation_budget
+    if options.profile_budget is not None:
+        arguments["profile_budget"] = options.profile_budget
     config_path = output / "config.yaml"
     header = (
         f"# aiopt evolve {task.name}\n# repair: up to {options.repair_rounds} request(s) "
@@ -174,43 +218,52 @@ def run_evolve(options: EvolveOptions, say: Progress = print) -> dict[str, Any]:
     output = options.output
     openevolve_dir = output / "openevolve"
     checkpoint = _latest_checkpoint(openevolve_dir) if options.resume else None
+    # OpenEvolve runs `iterations` more after a checkpoint: only those still to do.
+    done = checkpoint_iteration(checkpoint) if checkpoint is not None else 0
+    remaining = max(options.iterations - done, 0)
     started = time.monotonic()
-    with _llm_endpoint(options, say) as (api_base, model):
-        config_path = _prepare(options, task, api_base, model)
-        say(
-            f"evolving {task.name} for {options.iterations} iterations, profile "
-            f"{'on' if options.profile else 'off'}, seed {options.seed}, LLM {api_base}"
-            + (f", resuming from {checkpoint}" if checkpoint else "")
-        )
-        tail = _ProgressTail(output / "state", openevolve_dir, say)
-        tail.start()
-        result = None
-        error = None
-        try:
-            result = run_evolution(
-                initial_program=str(task.initial),
-                evaluator=str(output / "evaluator.py"),
-                config=_openevolve_config(config_path, options, task),
-                iterations=options.iterations,
-                output_dir=str(openevolve_dir),
-                cleanup=False,
-                checkpoint_path=checkpoint,
+    best_code, best_score = "", 0.0
+    metrics: dict[str, Any] = {}
+    error = None
+    if remaining == 0 and checkpoint is not None:
+        say(f"{task.name}: all {options.iterations} iterations are in {checkpoint}")
+        best_code, metrics, best_score = _checkpoint_best(checkpoint)
+    else:
+        with _llm_endpoint(options, say) as (api_base, model):
+            config_path = _prepare(options, task, api_base, model)
+            say(
+                f"evolving {task.name} for {options.iterations} iterations, profile "
+                f"{'on' if options.profile else 'off'}, seed {options.seed}, LLM {api_base}"
+                + (f", resuming after iteration {done} ({checkpoint})" if checkpoint else "")
             )
-        except Exception as failure:  # e.g. EvolutionFailedError: no iteration gave a child
-            error = f"{type(failure).__name__}: {failure}"
-            say(f"OpenEvolve stopped: {error}")
-        finally:
-            tail.stop()
+            tail = _ProgressTail(output / "state", openevolve_dir, say)
+            tail.start()
+            try:
+                result = run_evolution(
+                    initial_program=str(task.initial),
+                    evaluator=str(output / "evaluator.py"),
+                    config=_openevolve_config(config_path, options, task),
+                    iterations=remaining,
+                    output_dir=str(openevolve_dir),
+                    cleanup=False,
+                    checkpoint_path=str(checkpoint) if checkpoint else None,
+                )
+                best_code = result.best_code or ""
+                metrics = dict(result.metrics or {})
+                best_score = float(result.best_score or 0.0)
+            except Exception as failure:  # e.g. EvolutionFailedError: no iteration gave a child
+                error = f"{type(failure).__name__}: {failure}"
+                say(f"OpenEvolve stopped: {error}")
+            finally:
+                tail.stop()
     from .repair import read_journal
 
     records = merge_iteration_log(
         openevolve_dir, output / "iterations.jsonl", read_journal(output / "state")
     )
     best_path = output / "best_program.cpp"
-    best_code = result.best_code if result is not None else ""
     if best_code:
         best_path.write_text(best_code)
-    metrics = dict(result.metrics or {}) if result is not None else {}
     summary = {
         "task": task.name,
         "profile": options.profile,
@@ -225,7 +278,7 @@ def run_evolve(options: EvolveOptions, say: Progress = print) -> dict[str, Any]:
         "repaired": sum(1 for r in records if r.get("repair")),
         "repaired_valid": sum(1 for r in records if r.get("repair") and r.get("valid")),
         "error": error,
-        "best_score": float(result.best_score or 0.0) if result is not None else 0.0,
+        "best_score": best_score,
         "best_speedup": metrics.get("speedup"),
         "best_ci_low": metrics.get("ci_low"),
         "best_ci_high": metrics.get("ci_high"),
@@ -233,7 +286,7 @@ def run_evolve(options: EvolveOptions, say: Progress = print) -> dict[str, Any]:
         "best_program": str(best_path) if best_code else None,
         "seconds": round(time.monotonic() - started, 1),
     }
-    (output / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    write_atomically(output / "summary.json", json.dumps(summary, indent=2) + "\n")
     return summary
 
 

@@ -1,0 +1,77 @@
+"""Every LLM answer of a run, journaled by its request, so that a resumed run that asks
+the same thing again gets the same answer without asking.
+
+A run resumed after a kill repeats the iterations after its last checkpoint. When such an
+iteration sends the request it sent before (same system message, same conversation,
+same sampling settings), the answer comes from ``llm_answers.jsonl`` in the state
+directory and the iteration does not diverge from what the first attempt did; a request
+never seen goes to the LLM. The journal is appended one line per answer (whole lines,
+also from several worker processes) and read again when a request is not found in it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any, cast
+
+from openevolve.llm.base import LLMInterface
+
+from ..common.files import append_line
+
+JOURNAL = "llm_answers.jsonl"
+# Sampling settings that change the answer (OpenEvolve passes them as keyword arguments).
+KEYED_SETTINGS = ("temperature", "top_p", "max_tokens", "seed", "model")
+
+
+def request_key(system_message: str, messages: list[dict[str, str]], **settings: Any) -> str:
+    """SHA-256 of what the LLM is asked."""
+    shown = {key: settings[key] for key in KEYED_SETTINGS if settings.get(key) is not None}
+    text = json.dumps([system_message, messages, shown], sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+class JournaledLLM(LLMInterface):  # type: ignore[misc]  # openevolve is untyped
+    """Answers from the journal when it holds the request, else from ``inner``
+    (journaling the answer)."""
+
+    def __init__(self, inner: LLMInterface, state_dir: Path) -> None:
+        self.inner = inner
+        self.path = state_dir / JOURNAL
+        self.known: dict[str, dict[str, Any]] = {}
+        self.last_usage: dict[str, Any] | None = None
+        self.replayed = 0  # answers given from the journal
+
+    def _read(self) -> None:
+        if not self.path.is_file():
+            return
+        for line in self.path.read_text().splitlines():
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue  # a line cut by a kill
+            if isinstance(record, dict) and isinstance(record.get("key"), str):
+                self.known[record["key"]] = record
+
+    async def generate(self, prompt: str, **kwargs: Any) -> str:
+        return await self.generate_with_context("", [{"role": "user", "content": prompt}], **kwargs)
+
+    async def generate_with_context(
+        self, system_message: str, messages: list[dict[str, str]], **kwargs: Any
+    ) -> str:
+        key = request_key(system_message, messages, **kwargs)
+        if key not in self.known:
+            self._read()
+        found = self.known.get(key)
+        if found is not None:
+            self.replayed += 1
+            self.last_usage = found.get("usage")
+            return cast(str, found["answer"])
+        answer = await self.inner.generate_with_context(system_message, messages, **kwargs)
+        self.last_usage = getattr(self.inner, "last_usage", None)
+        if isinstance(answer, str):
+            record = {"key": key, "answer": answer, "usage": self.last_usage}
+            append_line(self.path, json.dumps(record))
+            self.known[key] = record
+        return cast(str, answer)

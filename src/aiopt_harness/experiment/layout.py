@@ -1,0 +1,118 @@
+"""The experiment directory, written by the experiment's driver alone, each file
+atomically:
+
+    spec.toml          the spec as run (a later run with another spec is refused)
+    versions.json      harness, OpenEvolve, compiler and model versions (first start)
+    machine.json       the machine's facts at each start ({"starts": [...]})
+    runs/RUN/          one ``aiopt evolve`` output directory per (task, track, seed)
+    runs/RUN/run.json  the run's state: pending, running, done, failed; attempts; times
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..common.files import write_atomically
+from .spec import ExperimentSpec, RunKey, SpecError, parse_spec
+
+SPEC = "spec.toml"
+
+
+def _read_json(path: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+@dataclass(frozen=True)
+class RunState:
+    key: RunKey
+    directory: Path
+    state: str  # pending, running, done, failed
+    attempts: int
+    record: dict[str, Any]
+
+
+class ExperimentDir:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def run_dir(self, key: RunKey) -> Path:
+        return self.root / "runs" / key.name
+
+    def spec(self) -> ExperimentSpec:
+        """The spec the experiment was started with."""
+        path = self.root / SPEC
+        if not path.is_file():
+            raise SpecError(f"{self.root}: not an experiment directory (no {SPEC})")
+        spec = parse_spec(path.read_text(), path)
+        # the output named inside is relative to the original file: this directory it is
+        return _with_output(spec, self.root)
+
+    def start(
+        self, spec: ExperimentSpec, versions: dict[str, Any], machine: dict[str, Any]
+    ) -> None:
+        """Creates the directory, or checks that it belongs to this spec; records the
+        versions (first start) and the machine's facts (every start)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        kept = self.root / SPEC
+        if kept.is_file():
+            if kept.read_text() != spec.text:
+                raise SpecError(
+                    f"{self.root} holds an experiment with another spec ({kept}); a changed "
+                    "spec is a new experiment: give it another output directory"
+                )
+        else:
+            write_atomically(kept, spec.text)
+        if not (self.root / "versions.json").is_file():
+            write_atomically(self.root / "versions.json", json.dumps(versions, indent=2) + "\n")
+        elif _read_json(self.root / "versions.json") != versions:
+            previous = _read_json(self.root / "versions.json") or {}
+            changed = sorted(k for k in versions if previous.get(k) != versions[k])
+            versions_log = self.root / "versions-changed.json"
+            entries = (_read_json(versions_log) or {}).get("changes", [])
+            entries.append({"time": time.time(), "changed": changed, "now": versions})
+            write_atomically(versions_log, json.dumps({"changes": entries}, indent=2) + "\n")
+        starts = (_read_json(self.root / "machine.json") or {}).get("starts", [])
+        starts.append({"time": time.time(), **machine})
+        write_atomically(
+            self.root / "machine.json", json.dumps({"starts": starts}, indent=2) + "\n"
+        )
+
+    def state(self, key: RunKey) -> RunState:
+        directory = self.run_dir(key)
+        record = _read_json(directory / "run.json") or {}
+        return RunState(
+            key, directory, str(record.get("state", "pending")), int(record.get("attempts", 0)),
+            record,
+        )  # fmt: skip
+
+    def mark(self, key: RunKey, state: str, **fields: Any) -> None:
+        directory = self.run_dir(key)
+        record = _read_json(directory / "run.json") or {
+            "task": key.task, "track": key.track, "seed": key.seed, "attempts": 0,
+        }  # fmt: skip
+        if state == "running":
+            started, ended = record.get("started"), record.get("ended")
+            if isinstance(started, float) and isinstance(ended, float) and ended >= started:
+                # an earlier attempt that ended (a killed one has no end: not counted)
+                record["seconds_before"] = record.get("seconds_before", 0.0) + ended - started
+            record["attempts"] = int(record.get("attempts", 0)) + 1
+            record["started"] = time.time()
+            record.pop("ended", None)
+        else:
+            record["ended"] = time.time()
+        record.update(fields, state=state)
+        write_atomically(directory / "run.json", json.dumps(record, indent=2) + "\n")
+
+
+def _with_output(spec: ExperimentSpec, root: Path) -> ExperimentSpec:
+    from dataclasses import replace
+
+    return replace(spec, output=root)

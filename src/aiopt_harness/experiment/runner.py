@@ -1,0 +1,171 @@
+"""``aiopt experiment run``: every (task, track, seed) of a spec, resumably, here.
+
+The runs go one after the other in this process (the local executor): each is an
+``aiopt evolve`` run in ``runs/RUN`` with a checkpoint after every iteration. Run the
+same command again after a stop (Ctrl-C, ``kill -9``, a reboot): finished runs are
+skipped; an unfinished one resumes after its last checkpoint, and the iterations it
+repeats are recorded once (``iteration_log.latest_per_iteration``) and, when they ask
+the LLM what they asked before, answered from the run's LLM journal
+(``evolve/llm_journal.py``). The embedded model, when a track uses it, is served once
+for the whole experiment.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import time
+import traceback
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from ..evolve.run import EvolveOptions, run_evolve
+from .facts import machine, versions
+from .layout import ExperimentDir
+from .spec import ExperimentSpec, RunKey, SpecError, Track, missing_keys
+from .status import experiment_progress, format_status
+
+Progress = Callable[[str], None]
+ENDPOINT_TIMEOUT = 10.0  # seconds to wait for an endpoint's /models before refusing
+
+
+def unreachable_endpoints(spec: ExperimentSpec) -> list[str]:
+    """Endpoint tracks whose server does not answer ``GET /models``."""
+    problems = []
+    for track in spec.tracks:
+        if track.embedded or not track.api_base:
+            continue
+        url = track.api_base.rstrip("/") + "/models"
+        try:
+            with urllib.request.urlopen(url, timeout=ENDPOINT_TIMEOUT) as answer:
+                answer.read(1 << 16)
+        except urllib.error.HTTPError as error:
+            if error.code in (401, 403):
+                continue  # it answers; the key is checked by the first request
+            problems.append(f"{track.describe()}: {url} answered HTTP {error.code}")
+        except (urllib.error.URLError, OSError) as error:
+            reason = getattr(error, "reason", error)
+            problems.append(f"{track.describe()}: {url} does not answer ({reason})")
+    return problems
+
+
+def preflight(spec: ExperimentSpec, check_endpoints: bool = True) -> None:
+    """Refuses, before anything runs, a spec whose tracks cannot reach their LLM."""
+    problems = missing_keys(spec) + (unreachable_endpoints(spec) if check_endpoints else [])
+    if problems:
+        raise SpecError("the experiment cannot start:\n  " + "\n  ".join(problems))
+
+
+@contextlib.contextmanager
+def _embedded_server(needed: bool, say: Progress) -> Iterator[tuple[str, str] | None]:
+    if not needed:
+        yield None
+        return
+    from ..llm.server import LocalLlmServer
+
+    say("starting the embedded local model for the experiment's embedded tracks")
+    with LocalLlmServer(progress=say) as server:
+        yield server.api_base, server.model_name
+
+
+def evolve_options(
+    spec: ExperimentSpec, key: RunKey, output: Path, embedded: tuple[str, str] | None
+) -> EvolveOptions:
+    track: Track = spec.track(key.track)
+    if track.embedded:
+        assert embedded is not None
+        api_base, model = embedded
+    else:
+        api_base, model = str(track.api_base), str(track.model)
+    task = key.task
+    if (spec.source.parent / task).is_dir():
+        task = str(spec.source.parent / task)
+    return EvolveOptions(
+        task=task,
+        iterations=spec.iterations,
+        output=output,
+        profile=track.profile,
+        api_base=api_base,
+        model=model,
+        seed=key.seed,
+        max_tokens=track.max_tokens or spec.budgets.max_tokens,
+        resume=True,
+        repair_rounds=spec.budgets.repairs,
+        checkpoint_interval=1,
+        evaluation_budget=spec.budgets.evaluation_seconds,
+        profile_budget=spec.budgets.profile_seconds,
+        temperature=track.temperature,
+        api_key_env=track.api_key_env or "AIOPT_LLM_API_KEY",
+    )
+
+
+def prune_checkpoints(openevolve_dir: Path) -> None:
+    """A finished run keeps its last checkpoint only (one per iteration was written)."""
+    checkpoints = sorted(
+        (p for p in (openevolve_dir / "checkpoints").glob("checkpoint_*")
+         if p.name.split("_")[-1].isdigit()),
+        key=lambda p: int(p.name.split("_")[-1]),
+    )  # fmt: skip
+    for old in checkpoints[:-1]:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def run_experiment(
+    spec: ExperimentSpec,
+    say: Progress = print,
+    check_endpoints: bool = True,
+    evolve: Callable[..., dict[str, Any]] = run_evolve,
+) -> list[dict[str, Any]]:
+    """Runs what is not done yet; returns the summaries of the runs made now."""
+    preflight(spec, check_endpoints)
+    experiment = ExperimentDir(spec.output)
+    runs = spec.runs()
+    uses_embedded = any(track.embedded for track in spec.tracks)
+    experiment.start(spec, versions(uses_embedded), machine())
+    todo = [key for key in runs if experiment.state(key).state != "done"]
+    say(
+        f"experiment {spec.name}: {len(runs)} runs ({len(spec.tasks)} tasks x "
+        f"{len(spec.tracks)} tracks x {len(spec.seeds)} seeds, {spec.iterations} iterations "
+        f"each), {len(runs) - len(todo)} done, {len(todo)} to go; directory {spec.output}"
+    )
+    for track in spec.tracks:
+        say(f"  {track.describe()}")
+    summaries = []
+    needs_embedded = any(spec.track(key.track).embedded for key in todo)
+    with _embedded_server(needs_embedded, say) as embedded:
+        for number, key in enumerate(todo, start=1):
+            prefix = f"[{number}/{len(todo)} {key.name}]"
+            output = experiment.run_dir(key)
+            resumed = (output / "openevolve").is_dir()
+            experiment.mark(key, "running")
+            say(f"{prefix} {'resuming' if resumed else 'starting'}")
+            started = time.monotonic()
+            try:
+                summary = evolve(
+                    evolve_options(spec, key, output, embedded),
+                    say=lambda line, prefix=prefix: say(f"{prefix} {line}"),
+                )
+            except Exception as error:  # the harness's fault: recorded, the others go on
+                detail = "".join(traceback.format_exception_only(error)).strip()
+                experiment.mark(key, "failed", error=detail[:2000])
+                say(f"{prefix} failed: {detail}")
+                continue
+            prune_checkpoints(output / "openevolve")
+            experiment.mark(
+                key,
+                "done",
+                iterations_logged=summary.get("iterations_logged"),
+                best_speedup=summary.get("best_speedup"),
+                openevolve_error=summary.get("error"),
+            )
+            summaries.append(summary)
+            say(
+                f"{prefix} done in {time.monotonic() - started:.0f} s: "
+                f"{summary.get('iterations_logged')} iterations, {summary.get('valid')} valid, "
+                f"best speedup {summary.get('best_speedup')}"
+            )
+            say(format_status(spec, experiment_progress(spec)))
+    return summaries

@@ -1,0 +1,102 @@
+"""Where an experiment stands, read from its directory (never written): per run its
+state, iterations recorded, best speedup, failures and time; for the experiment, the
+iterations left and an estimate of the time they take."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from ..evolve.iteration_log import read_iteration_records
+from .layout import ExperimentDir
+from .spec import ExperimentSpec, RunKey
+
+
+@dataclass(frozen=True)
+class RunProgress:
+    key: RunKey
+    state: str
+    attempts: int
+    iterations: int  # recorded (one per iteration number)
+    valid: int
+    failures: int  # iterations without a correct child
+    best_speedup: float | None  # the best correct child's in-loop speedup
+    seconds: float  # time spent in the run so far (all attempts)
+
+
+def _seconds(record: dict[str, Any]) -> float:
+    spent = float(record.get("seconds_before", 0.0))
+    started, ended = record.get("started"), record.get("ended")
+    if isinstance(started, (int, float)):
+        end = ended if isinstance(ended, (int, float)) and ended >= started else time.time()
+        if record.get("state") == "running" or isinstance(ended, (int, float)):
+            spent += float(end) - float(started)
+    return spent
+
+
+def run_progress(experiment: ExperimentDir, key: RunKey) -> RunProgress:
+    state = experiment.state(key)
+    records = read_iteration_records(state.directory / "openevolve")
+    speedups = [
+        float(r["speedup"]) for r in records if r.get("outcome") == "ok" and r.get("speedup")
+    ]
+    summary_path = state.directory / "summary.json"
+    best = max(speedups) if speedups else None
+    if state.state == "done" and summary_path.is_file():
+        summary = json.loads(summary_path.read_text())
+        best = summary.get("best_speedup") or best
+    return RunProgress(
+        key=key,
+        state=state.state,
+        attempts=state.attempts,
+        iterations=sum(1 for r in records if isinstance(r.get("iteration"), int)),
+        valid=sum(1 for r in records if r.get("valid")),
+        failures=sum(1 for r in records if r.get("outcome") != "ok"),
+        best_speedup=best,
+        seconds=_seconds(state.record),
+    )
+
+
+def experiment_progress(spec: ExperimentSpec) -> list[RunProgress]:
+    experiment = ExperimentDir(spec.output)
+    return [run_progress(experiment, key) for key in spec.runs()]
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def eta_seconds(spec: ExperimentSpec, progress: list[RunProgress]) -> float | None:
+    """Iterations left times the mean seconds per iteration so far (None before any)."""
+    done = sum(p.iterations for p in progress)
+    spent = sum(p.seconds for p in progress)
+    if done == 0 or spent <= 0:
+        return None
+    left = sum(max(spec.iterations - p.iterations, 0) for p in progress if p.state != "done")
+    return left * spent / done
+
+
+def format_status(spec: ExperimentSpec, progress: list[RunProgress]) -> str:
+    lines = [f"experiment {spec.name} in {spec.output}: {len(progress)} runs"]
+    lines.append(
+        f"{'run':<28}{'state':<9}{'iterations':>11}{'valid':>7}{'failed':>8}"
+        f"{'best speedup':>14}{'time':>9}"
+    )
+    for p in progress:
+        best = f"{p.best_speedup:.3f}x" if p.best_speedup else "-"
+        state = p.state + (f" ({p.attempts})" if p.attempts > 1 else "")
+        lines.append(
+            f"{p.key.name:<28}{state:<9}{f'{p.iterations}/{spec.iterations}':>11}{p.valid:>7}"
+            f"{p.failures:>8}{best:>14}{_duration(p.seconds) if p.seconds else '-':>9}"
+        )
+    finished = sum(1 for p in progress if p.state == "done")
+    eta = eta_seconds(spec, progress)
+    left = "unknown (no iteration yet)" if eta is None else f"about {_duration(eta)}"
+    lines.append(f"{finished} of {len(progress)} runs done; time left {left}")
+    return "\n".join(lines)

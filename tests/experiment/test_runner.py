@@ -1,0 +1,203 @@
+"""``aiopt experiment``: every run done once, resumable after ``kill -9``, tracks that
+differ only in the profile artifact.
+
+The LLM is a test double (tests/scripted_llm.py: a scripted OpenAI-compatible server on
+127.0.0.1): resume must be compared exactly, which a sampling model cannot give. The
+compiler, OpenEvolve, the evaluator and the sandbox are real.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from aiopt_harness.experiment.layout import ExperimentDir
+from aiopt_harness.experiment.runner import run_experiment
+from aiopt_harness.experiment.spec import SpecError, load_spec
+from aiopt_harness.experiment.status import experiment_progress, format_status
+from tests.scripted_llm import ScriptedServer, serving
+
+SPEC = """\
+name = "test"
+output = "out"
+tasks = ["matmul"]
+seeds = [{seeds}]
+iterations = {iterations}
+
+[budgets]
+evaluation_seconds = 0.3
+profile_seconds = 0.3
+max_tokens = 256
+repairs = 1
+{tracks}
+"""
+TRACK = """
+[tracks.{name}]
+api_base = "{api_base}"
+model = "scripted"
+profile = {profile}
+"""
+
+
+def write_spec(
+    directory: Path, api_base: str, tracks: dict[str, bool], seeds: str = "1", iterations: int = 2
+) -> Path:
+    text = SPEC.format(
+        seeds=seeds,
+        iterations=iterations,
+        tracks="".join(
+            TRACK.format(name=name, api_base=api_base, profile=str(profile).lower())
+            for name, profile in tracks.items()
+        ),
+    )
+    path = directory / "spec.toml"
+    path.write_text(text)
+    return path
+
+
+@pytest.fixture
+def server() -> Iterator[ScriptedServer]:
+    with serving([]) as scripted:
+        yield scripted
+
+
+def records(run: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in (run / "iterations.jsonl").open()]
+
+
+def test_every_run_once_and_a_second_start_does_nothing(
+    tmp_path: Path, server: ScriptedServer
+) -> None:
+    spec = load_spec(write_spec(tmp_path, server.api_base, {"A": False}, seeds="1, 2"))
+    lines: list[str] = []
+    run_experiment(spec, say=lines.append)
+    experiment = ExperimentDir(spec.output)
+    assert (spec.output / "spec.toml").read_text() == spec.source.read_text()
+    versions = json.loads((spec.output / "versions.json").read_text())
+    assert versions["openevolve"] and versions["compiler"].startswith("g++")
+    assert json.loads((spec.output / "machine.json").read_text())["starts"][0]["cpu_model"]
+    for key in spec.runs():
+        state = experiment.state(key)
+        assert state.state == "done" and state.attempts == 1
+        assert [r["iteration"] for r in records(state.directory)] == [1, 2]
+        checkpoints = list((state.directory / "openevolve" / "checkpoints").iterdir())
+        assert [c.name for c in checkpoints] == ["checkpoint_2"]  # the last one is kept
+    asked = len(server.requests)
+    status = format_status(spec, experiment_progress(spec))
+    assert "2 of 2 runs done" in status and "matmul-A-s2" in status
+    run_experiment(spec, say=lines.append)  # everything done: nothing runs, nothing asked
+    assert len(server.requests) == asked
+    assert "2 done, 0 to go" in "\n".join(lines[-2:])
+
+
+def test_a_changed_spec_and_an_unreachable_endpoint_are_refused(
+    tmp_path: Path, server: ScriptedServer
+) -> None:
+    path = write_spec(tmp_path, server.api_base, {"A": False}, iterations=1)
+    spec = load_spec(path)
+    run_experiment(spec, say=lambda line: None)
+    path.write_text(path.read_text().replace("iterations = 1", "iterations = 2"))
+    with pytest.raises(SpecError, match="another spec"):
+        run_experiment(load_spec(path), say=lambda line: None)
+    (tmp_path / "dead").mkdir()
+    dead = write_spec(tmp_path / "dead", "http://127.0.0.1:9/v1", {"B": False})
+    with pytest.raises(SpecError, match="does not answer"):
+        run_experiment(load_spec(dead), say=lambda line: None)
+    assert not (tmp_path / "dead" / "out").exists()  # refused before anything was written
+
+
+def _driver(spec: Path, log: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "aiopt_harness.cli", "experiment", "run", str(spec)],
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+
+def _iterations_on_disk(run: Path) -> int:
+    count = 0
+    for name in ("evolution_trace.jsonl", "evolution_trace_failures.jsonl"):
+        path = run / "openevolve" / name
+        if path.is_file():
+            count += len(path.read_text().splitlines())
+    return count
+
+
+def test_kill_9_of_the_driver_then_resume_loses_and_repeats_nothing(
+    tmp_path: Path, server: ScriptedServer
+) -> None:
+    iterations = 5
+    (tmp_path / "whole").mkdir()
+    (tmp_path / "killed").mkdir()
+    whole = write_spec(tmp_path / "whole", server.api_base, {"A": False}, iterations=iterations)
+    assert _driver(whole, tmp_path / "whole.log").wait(timeout=600) == 0
+    killed = write_spec(tmp_path / "killed", server.api_base, {"A": False}, iterations=iterations)
+    run = killed.parent / "out" / "runs" / "matmul-A-s1"
+    driver = _driver(killed, tmp_path / "killed-1.log")
+    deadline = time.monotonic() + 300
+    while _iterations_on_disk(run) < 2 and time.monotonic() < deadline:
+        assert driver.poll() is None, (tmp_path / "killed-1.log").read_text()[-3000:]
+        time.sleep(0.2)
+    os.kill(driver.pid, signal.SIGKILL)  # the driver only, mid-run
+    driver.wait()
+    time.sleep(1.0)
+    with_pid_group_gone = subprocess.run(["pkill", "-9", "-g", str(driver.pid)], check=False)
+    assert with_pid_group_gone.returncode in (0, 1)
+    before = {
+        json.loads(line)["iteration"]: json.loads(line).get("child_id")
+        for line in (run / "openevolve" / "evolution_trace.jsonl").read_text().splitlines()
+    }
+    assert json.loads((run / "run.json").read_text())["state"] == "running"
+
+    log = tmp_path / "killed-2.log"
+    assert _driver(killed, log).wait(timeout=600) == 0, log.read_text()[-3000:]
+    assert "resuming" in log.read_text()
+    after = records(run)
+    reference = records(whole.parent / "out" / "runs" / "matmul-A-s1")
+    assert [r["iteration"] for r in after] == [r["iteration"] for r in reference]
+    assert [r["iteration"] for r in after] == list(range(1, iterations + 1))
+    assert json.loads((run / "run.json").read_text())["attempts"] == 2
+    # what was checkpointed before the kill is kept, same child ids
+    kept = [
+        r for r in after if r["iteration"] in before and r.get("child_id") == before[r["iteration"]]
+    ]
+    assert kept, (before, [(r["iteration"], r.get("child_id")) for r in after])
+
+
+def _profile_free(prompt: str) -> str:
+    """The prompt without its profile artifact (OpenEvolve renders artifacts under a
+    "## Last Execution Output" heading), and with the measured fitness masked (two runs
+    never measure the same number)."""
+    prompt = re.sub(r"### profile\n```\n.*?\n```\n?", "", prompt, flags=re.DOTALL)
+    prompt = prompt.replace("## Last Execution Output\n", "")
+    return re.sub(r"\(fitness [^)]*\)", "(fitness <measured>)", prompt)
+
+
+def test_two_tracks_prompts_differ_only_in_the_profile_artifact(
+    tmp_path: Path, server: ScriptedServer
+) -> None:
+    spec = load_spec(write_spec(tmp_path, server.api_base, {"A": False, "C": True}, iterations=1))
+    run_experiment(spec, say=lambda line: None)
+    off, on = (request["messages"] for request in server.requests[:2])
+    assert off[0] == on[0]  # the system message
+    shown = "\n".join(
+        difflib.unified_diff(
+            off[-1]["content"].splitlines(), on[-1]["content"].splitlines(), "A", "C", n=0,
+            lineterm="",
+        )
+    )  # fmt: skip
+    print(shown)  # the diff: the profile block and the measured fitness only
+    assert "### profile" not in off[-1]["content"] and "### profile" in on[-1]["content"]
+    assert _profile_free(off[-1]["content"]) == _profile_free(on[-1]["content"]), shown
