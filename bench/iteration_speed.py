@@ -41,6 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 from aiopt_harness.evolve.iteration_log import merge_iteration_log  # noqa: E402
+from aiopt_harness.evolve.repair import read_journal  # noqa: E402
 
 EVALUATE = """
 import json, sys, time
@@ -165,7 +166,9 @@ def iteration_rows(output: Path) -> list[dict[str, Any]]:
     """Per iteration: outcome, valid, tokens, LLM seconds (wall time since the previous
     iteration ended, minus this iteration's evaluation)."""
     openevolve = output / "openevolve"
-    records = merge_iteration_log(openevolve, output / "bench-iterations.jsonl")
+    records = merge_iteration_log(
+        openevolve, output / "bench-iterations.jsonl", read_journal(output / "state")
+    )
     evaluations = _evaluation_seconds(output / "state")
     stamps = _timestamps(openevolve)
     rows = []

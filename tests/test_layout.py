@@ -1,10 +1,11 @@
 """The package's import graph points only downwards along the data path.
 
-tasks -> build -> sandbox -> measurement -> profilers -> evolve -> cli: a module may import
-its own subpackage, the subpackages below its stage, and ``common``/``_core`` (the
-foundation); never a stage above it, nor a different subpackage of its own stage. The
-profilers do not import each other: their shared helpers live in ``profilers.shared``.
-Importing a pure-Python module loads neither numpy nor the C++ core.
+tasks -> build -> sandbox -> measurement -> profilers -> evolve -> experiment -> cli: a
+module may import its own subpackage, the subpackages below its stage, and
+``common``/``_core`` (the foundation); never a stage above it, nor a different
+subpackage of its own stage. The profilers do not import each other: their shared
+helpers live in ``profilers.shared``. Importing a pure-Python module loads neither numpy
+nor the C++ core.
 """
 
 from __future__ import annotations
@@ -28,8 +29,9 @@ STAGES = {
     "profilers": 5,
     "llm": 5,
     "evolve": 6,
-    "cli": 7,
-    "__init__": 8,
+    "experiment": 7,
+    "cli": 8,
+    "__init__": 9,
 }
 PROFILER_MODULES = {"causal", "counters", "offcpu", "sampling", "simulated"}
 

@@ -140,8 +140,9 @@ def test_cachegrind_on_matmul_finds_the_inner_loop_twice_alike(
     assert first.hotspots[0].metrics["D1_misses"] > 0
     assert first.figures["candidate_share"] > 0.9
     # Each run draws fresh inputs, and buffer addresses differ with them, so the simulated
-    # cache misses may differ by a few per run; the instruction counts may not.
-    assert first.figures["Ir_per_run"] == second.figures["Ir_per_run"]
+    # cache misses may differ by a few per run, and the instruction counts by a few of
+    # 38 million (libc's copy routines take alignment-dependent paths: 14 seen in CI).
+    assert first.figures["Ir_per_run"] == pytest.approx(second.figures["Ir_per_run"], rel=1e-6)
     assert first.figures.keys() == second.figures.keys()
     for name, value in first.figures.items():
         if isinstance(value, float):

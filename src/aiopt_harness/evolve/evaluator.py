@@ -66,6 +66,8 @@ class EvaluatorSettings:
     # timeout kills nothing and surfaces as other_error): the profile is skipped, and the
     # skip recorded, when less than PROFILE_RESERVE seconds of it are left.
     deadline: float = 240.0
+    # a Ray cluster's address: evaluations run there (evolve/remote_evaluation.py)
+    ray_address: str | None = None
 
     def state_path(self, task: Task) -> Path:
         """``state_dir``, or one directory per OpenEvolve process (the evaluator runs in
@@ -157,13 +159,13 @@ def _metrics(
     return metrics
 
 
-def _log(state: Path, record: dict[str, Any]) -> None:
+def log_evaluation(state: Path, record: dict[str, Any]) -> None:
     state.mkdir(parents=True, exist_ok=True)
     with (state / "evaluations.jsonl").open("a") as log:
         log.write(json.dumps(record) + "\n")
 
 
-def _failure(task: Task, status: str, message: str, lines: float) -> EvaluationResult:
+def failure_result(task: Task, status: str, message: str, lines: float = 0.0) -> EvaluationResult:
     return EvaluationResult(
         metrics=_metrics(task, status, 0.0, lines, None, None, False),
         artifacts={"failure": f"{status}: {message}"},
@@ -227,7 +229,7 @@ def _evaluate(
     with stages.timed("compile"):
         compiled = compile_candidate(source, task.cxxflags)
     if compiled.object_file is None:
-        return _failure(task, Status.COMPILE_ERROR.value, compiled.diagnostics, lines)
+        return failure_result(task, Status.COMPILE_ERROR.value, compiled.diagnostics, lines)
     memo = CheckMemo(settings.state_path(task))
     checked_before = memo.passed(compiled.object_file)
     checked = None
@@ -240,13 +242,13 @@ def _evaluate(
                 require_containment=settings.require_containment,
             )
         if not checked.ok:
-            return _failure(task, checked.status.value, checked.message, lines)
+            return failure_result(task, checked.status.value, checked.message, lines)
         memo.record(compiled.object_file)
 
     with stages.timed("compare"):  # stage 2
         first = _compare(task, source, settings)
     if not first.ok or first.ci_low is None:
-        return _failure(task, first.status.value, first.message, lines)
+        return failure_result(task, first.status.value, first.message, lines)
     metric = checked.metric.value if checked is not None and checked.metric else None
     confirmed = False
     if checked is not None and checked.metric is not None:
@@ -277,6 +279,10 @@ def evaluate_program(program_path: str | Path, settings: EvaluatorSettings) -> E
     """Evaluates one candidate; never raises (a harness error scores 0 and says why)."""
     started = time.monotonic()
     source = Path(program_path)
+    if settings.ray_address:
+        from .remote_evaluation import evaluate_remotely
+
+        return evaluate_remotely(source, settings)
     task = load_task(settings.task)
     stages = Stages()
     for attempt in range(2):  # a harness fault is retried once: it is not the candidate's
@@ -284,11 +290,11 @@ def evaluate_program(program_path: str | Path, settings: EvaluatorSettings) -> E
             result = _evaluate(source, settings, task, stages, started)
         except Exception as error:  # the evolution must go on; the log says what broke
             detail = "".join(traceback.format_exception_only(error)).strip()
-            result = _failure(task, HARNESS_ERROR, detail, 0.0)
+            result = failure_result(task, HARNESS_ERROR, detail, 0.0)
         if result.metrics["status"] != HARNESS_ERROR or attempt == 1:
             break
     metrics = result.metrics
-    _log(
+    log_evaluation(
         settings.state_path(task),
         {
             "program": str(source),

@@ -54,6 +54,8 @@ class EvolveOptions:
     profile_budget: float | None = None  # seconds per external profiler (None: 0.5)
     temperature: float | None = None
     api_key_env: str = "OPENAI_API_KEY"  # the environment variable holding the key
+    ray_address: str | None = None  # evaluations on this Ray cluster (remote_evaluation)
+    parallel_evaluations: int | None = None  # OpenEvolve's concurrent iterations (None: 1)
 
 
 @contextlib.contextmanager
@@ -182,6 +184,10 @@ def _prepare(options: EvolveOptions, task: Task, api_base: str, model: str | Non
         arguments["budget"] = options.evaluation_budget
     if options.profile_budget is not None:
         arguments["profile_budget"] = options.profile_budget
+    if options.ray_address is not None:
+        arguments["ray_address"] = options.ray_address
+    if options.parallel_evaluations is not None:
+        config["evaluator"]["parallel_evaluations"] = options.parallel_evaluations
     config_path = output / "config.yaml"
     header = (
         f"# aiopt evolve {task.name}\n# repair: up to {options.repair_rounds} request(s) "

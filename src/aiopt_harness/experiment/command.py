@@ -30,8 +30,29 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
         action="store_true",
         help="start without asking each endpoint for /models first",
     )
+    run.add_argument(
+        "--ray",
+        metavar="ADDRESS",
+        default=None,
+        help="run evaluations on the Ray cluster at ADDRESS (e.g. 10.0.0.1:6379; pip "
+        "install '.[ray]'; nodes offer the aiopt_measure_cpu resource, see the README)",
+    )
+    run.add_argument(
+        "--parallel",
+        type=int,
+        default=1,
+        help="iterations of a run in flight at once (default 1; with --ray, up to the "
+        "cluster's aiopt_measure_cpu units)",
+    )
     status = actions.add_parser("status", help="where an experiment stands")
     status.add_argument("path", type=Path, help="the experiment directory or its spec file")
+
+
+def _require_ray() -> None:
+    try:
+        import ray  # noqa: F401
+    except ImportError:
+        raise SpecError("--ray needs Ray: pip install 'aiopt-harness[ray]'") from None
 
 
 def _spec_of(path: Path) -> ExperimentSpec:
@@ -55,11 +76,18 @@ def main(args: argparse.Namespace) -> int:
             print(format_status(spec, experiment_progress(spec)))
             return 0
         from ..llm.errors import LocalLlmError
-        from .runner import run_experiment
+        from .runner import Executor, run_experiment
         from .status import experiment_progress
 
+        if args.parallel < 1:
+            raise SpecError("--parallel is at least 1")
+        if args.ray is not None:
+            _require_ray()
+        executor = Executor(ray_address=args.ray, parallel=args.parallel)
         try:
-            run_experiment(spec, say=say, check_endpoints=not args.no_endpoint_check)
+            run_experiment(
+                spec, say=say, check_endpoints=not args.no_endpoint_check, executor=executor
+            )
         except LocalLlmError as error:
             raise SpecError(str(error)) from None
         states = [p.state for p in experiment_progress(spec)]

@@ -13,12 +13,14 @@ for the whole experiment.
 from __future__ import annotations
 
 import contextlib
+import functools
 import shutil
 import time
 import traceback
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +31,21 @@ from .spec import ExperimentSpec, RunKey, SpecError, Track, missing_keys
 from .status import experiment_progress, format_status
 
 Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Executor:
+    """Where evaluations run: here (``ray_address`` None) or on a Ray cluster, and how
+    many iterations of a run are in flight at once (OpenEvolve's parallel_evaluations)."""
+
+    ray_address: str | None = None
+    parallel: int = 1
+
+    def describe(self) -> str:
+        where = f"on the Ray cluster at {self.ray_address}" if self.ray_address else "here"
+        return f"evaluations {where}, {self.parallel} iteration(s) of a run at a time"
+
+
 ENDPOINT_TIMEOUT = 10.0  # seconds to wait for an endpoint's /models before refusing
 
 
@@ -72,7 +89,11 @@ def _embedded_server(needed: bool, say: Progress) -> Iterator[tuple[str, str] | 
 
 
 def evolve_options(
-    spec: ExperimentSpec, key: RunKey, output: Path, embedded: tuple[str, str] | None
+    spec: ExperimentSpec,
+    key: RunKey,
+    output: Path,
+    embedded: tuple[str, str] | None,
+    executor: Executor | None = None,
 ) -> EvolveOptions:
     track: Track = spec.track(key.track)
     if track.embedded:
@@ -99,7 +120,13 @@ def evolve_options(
         profile_budget=spec.budgets.profile_seconds,
         temperature=track.temperature,
         api_key_env=track.api_key_env or "AIOPT_LLM_API_KEY",
+        ray_address=executor.ray_address if executor else None,
+        parallel_evaluations=executor.parallel if executor else None,
     )
+
+
+def _prefixed(say: Progress, prefix: str, line: str) -> None:
+    say(f"{prefix} {line}")
 
 
 def prune_checkpoints(openevolve_dir: Path) -> None:
@@ -117,9 +144,10 @@ def run_experiment(
     spec: ExperimentSpec,
     say: Progress = print,
     check_endpoints: bool = True,
-    evolve: Callable[..., dict[str, Any]] = run_evolve,
+    executor: Executor | None = None,
 ) -> list[dict[str, Any]]:
     """Runs what is not done yet; returns the summaries of the runs made now."""
+    executor = executor or Executor()
     preflight(spec, check_endpoints)
     experiment = ExperimentDir(spec.output)
     runs = spec.runs()
@@ -133,6 +161,7 @@ def run_experiment(
     )
     for track in spec.tracks:
         say(f"  {track.describe()}")
+    say(f"  {executor.describe()}")
     summaries = []
     needs_embedded = any(spec.track(key.track).embedded for key in todo)
     with _embedded_server(needs_embedded, say) as embedded:
@@ -140,13 +169,13 @@ def run_experiment(
             prefix = f"[{number}/{len(todo)} {key.name}]"
             output = experiment.run_dir(key)
             resumed = (output / "openevolve").is_dir()
-            experiment.mark(key, "running")
+            experiment.mark(key, "running", executor=executor.describe())
             say(f"{prefix} {'resuming' if resumed else 'starting'}")
             started = time.monotonic()
             try:
-                summary = evolve(
-                    evolve_options(spec, key, output, embedded),
-                    say=lambda line, prefix=prefix: say(f"{prefix} {line}"),
+                summary = run_evolve(
+                    evolve_options(spec, key, output, embedded, executor),
+                    say=functools.partial(_prefixed, say, prefix),
                 )
             except Exception as error:  # the harness's fault: recorded, the others go on
                 detail = "".join(traceback.format_exception_only(error)).strip()

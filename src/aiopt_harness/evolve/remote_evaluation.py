@@ -1,0 +1,156 @@
+"""Evaluations on a Ray cluster (``aiopt experiment run --ray ADDRESS``).
+
+OpenEvolve's evaluator runs where the experiment's driver runs; with ``ray_address`` in
+the evaluator's settings it sends each evaluation to the cluster as a task and waits for
+it. The task needs one unit of :data:`MEASURE_RESOURCE` (give each node as many units as
+it has CPUs set aside for measuring, usually 1) and no Ray CPU, so that measurements
+never overlap on a node; inside the task the harness pins candidate code to the node's
+measurement CPU under its lease (``sandbox/cpu_lease.py``), never touching the Ray
+worker's own affinity. The task compiles, checks, compares and profiles on its node in a
+scratch directory and returns the result; the driver side alone writes the run's state
+(``evaluations.jsonl``, ``best.json``). A task lost with its node is run again elsewhere
+(Ray's retries): it changed nothing before it returned, so nothing is counted twice.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import pickle
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from openevolve.evaluation_result import EvaluationResult
+
+from ..tasks.task import load_task
+from .evaluator import (
+    HARNESS_ERROR,
+    EvaluatorSettings,
+    evaluate_program,
+    failure_result,
+    log_evaluation,
+)
+from .fitness import BestScore
+
+MEASURE_RESOURCE = "aiopt_measure_cpu"
+TASK_RETRIES = 3  # runs of a task whose node died
+NAMESPACE = "aiopt-harness"
+# Test hook: when set on the nodes, each task marks itself in this directory while it runs.
+INFLIGHT_ENV = "AIOPT_RAY_INFLIGHT_DIR"
+
+
+def evaluate_on_node(
+    source: str, name: str, settings: EvaluatorSettings, best: float
+) -> dict[str, Any]:
+    """The evaluation, on whichever node Ray picked: a local evaluation in scratch state
+    that starts from the run's best score."""
+    import ray
+
+    node = ray.get_runtime_context().get_node_id()
+    marker = None
+    if os.environ.get(INFLIGHT_ENV):
+        marker = Path(os.environ[INFLIGHT_ENV]) / f"{node}-{os.getpid()}-{time.time_ns()}"
+        marker.write_text(node)
+    try:
+        with tempfile.TemporaryDirectory(prefix="aiopt-remote-") as directory:
+            program = Path(directory) / name
+            program.write_text(source)
+            state = Path(directory) / "state"
+            state.mkdir()
+            (state / "best.json").write_text(json.dumps({"score": best, "program": "driver"}))
+            local = replace(settings, state_dir=str(state), ray_address=None)
+            result = evaluate_program(program, local)
+            record = json.loads((state / "evaluations.jsonl").read_text().splitlines()[-1])
+    finally:
+        if marker is not None:
+            marker.unlink(missing_ok=True)
+    record.update(node=node, host=socket.gethostname())
+    return {"metrics": result.metrics, "artifacts": result.artifacts, "record": record}
+
+
+def submit(source: str, name: str, settings: EvaluatorSettings, best: float) -> dict[str, Any]:
+    """Runs ``evaluate_on_node`` on the cluster and waits for it, at most until the
+    evaluation's deadline (then the task is cancelled)."""
+    import ray
+
+    if not ray.is_initialized():
+        ray.init(address=settings.ray_address, namespace=NAMESPACE, log_to_driver=False)
+    remote = ray.remote(evaluate_on_node).options(
+        num_cpus=0, resources={MEASURE_RESOURCE: 1}, max_retries=TASK_RETRIES
+    )
+    reference = remote.remote(source, name, settings, best)
+    try:
+        answer: dict[str, Any] = ray.get(reference, timeout=settings.deadline)
+    except ray.exceptions.GetTimeoutError:
+        ray.cancel(reference, force=True)
+        raise
+    return answer
+
+
+def _submit_from_a_fresh_process(
+    source: str, name: str, settings: EvaluatorSettings, best: float
+) -> dict[str, Any]:
+    """``submit`` in a child process of its own: OpenEvolve's controller evaluates the
+    initial program itself and then forks its workers, which must not inherit a Ray
+    connection (a forked connection hangs)."""
+    with tempfile.TemporaryDirectory(prefix="aiopt-ray-submit-") as directory:
+        arguments, answer_path = Path(directory) / "arguments", Path(directory) / "answer"
+        arguments.write_bytes(pickle.dumps((source, name, settings, best)))
+        done = subprocess.run(
+            [sys.executable, "-m", "aiopt_harness.evolve.remote_evaluation", directory],
+            capture_output=True,
+            timeout=settings.deadline + 60,
+        )
+        if done.returncode != 0 or not answer_path.is_file():
+            said = done.stderr.decode(errors="replace").strip().splitlines()
+            last = said[-1] if said else "nothing"
+            raise RuntimeError(f"the Ray submitter exited {done.returncode}: {last}")
+        answer: dict[str, Any] = pickle.loads(answer_path.read_bytes())
+    return answer
+
+
+def evaluate_remotely(program_path: Path, settings: EvaluatorSettings) -> EvaluationResult:
+    """Sends the evaluation to the cluster at ``settings.ray_address``; never raises."""
+    started = time.monotonic()
+    task = load_task(settings.task)
+    state = settings.state_path(task)
+    source = program_path.read_text(errors="replace")
+    try:
+        best = BestScore(state).read()
+        arguments = (source, program_path.name, settings, best)
+        if multiprocessing.parent_process() is None:  # OpenEvolve's controller process
+            answer = _submit_from_a_fresh_process(*arguments)
+        else:
+            answer = submit(*arguments)
+        metrics, artifacts, record = answer["metrics"], answer["artifacts"], answer["record"]
+    except Exception as error:  # the cluster's fault, not the candidate's: said so
+        detail = "".join(traceback.format_exception_only(error)).strip()[:2000]
+        result = failure_result(task, HARNESS_ERROR, f"ray: {detail}")
+        metrics, artifacts = result.metrics, result.artifacts
+        record = {"failure": artifacts.get("failure"), **metrics}
+    if metrics.get("status") == "ok":
+        BestScore(state).offer(float(metrics["combined_score"]), str(program_path))
+    record.update(program=str(program_path), driver_seconds=round(time.monotonic() - started, 3))
+    log_evaluation(state, record)
+    return EvaluationResult(metrics=metrics, artifacts=artifacts)
+
+
+def _submitter_main(directory: Path) -> None:
+    """The child of ``_submit_from_a_fresh_process``: arguments and answer pickled in
+    files of the directory it names (both ends are this harness; Ray prints to the
+    standard streams)."""
+    arguments = pickle.loads((directory / "arguments").read_bytes())
+    answer = submit(*arguments)
+    (directory / "answer").write_bytes(pickle.dumps(answer))
+
+
+if __name__ == "__main__":
+    _submitter_main(Path(sys.argv[1]))
