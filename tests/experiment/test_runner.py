@@ -201,3 +201,40 @@ def test_two_tracks_prompts_differ_only_in_the_profile_artifact(
     print(shown)  # the diff: the profile block and the measured fitness only
     assert "### profile" not in off[-1]["content"] and "### profile" in on[-1]["content"]
     assert _profile_free(off[-1]["content"]) == _profile_free(on[-1]["content"]), shown
+
+
+def _overlap(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    return a["start"] < b["end"] and b["start"] < a["end"]
+
+
+def test_with_two_iterations_in_flight_no_measurement_shares_its_cpu(tmp_path: Path) -> None:
+    """From the CPU ledger's recorded intervals: no two measurements overlapped on a CPU,
+    and no compile ran on a measurement's CPU while it measured."""
+    from aiopt_harness.experiment.runner import Executor
+    from tests.scripted_llm import GOOD_BLOCK
+
+    count = iter(range(10_000))
+
+    def distinct(body: dict[str, Any]) -> str:  # a new translation unit each time
+        return GOOD_BLOCK.replace(
+            "// idea: i-k-j loop order",
+            f"// idea: i-k-j loop order\nconst int variant = {next(count)};",
+        )
+
+    with serving([], default=distinct) as server:
+        spec = load_spec(write_spec(tmp_path, server.api_base, {"A": False}, iterations=6))
+        run_experiment(spec, say=lambda line: None, executor=Executor(parallel=2))
+    ledger = [json.loads(line) for line in (spec.output / "cpu_ledger.jsonl").open()]
+    measures = [r for r in ledger if r["kind"] == "measure"]
+    compiles = [r for r in ledger if r["kind"] == "compile"]
+    assert len(measures) >= 6 and len(compiles) >= 6, ledger
+    assert len({r["pid"] for r in measures}) >= 2  # evaluations in two processes
+    for index, first in enumerate(measures):
+        for second in measures[index + 1 :]:
+            if set(first["cpus"]) & set(second["cpus"]):
+                assert not _overlap(first, second), (first, second)
+    if len(os.sched_getaffinity(0)) > 1:
+        for compile_ in compiles:
+            for measure in measures:
+                if _overlap(compile_, measure):
+                    assert not set(compile_["cpus"]) & set(measure["cpus"]), (compile_, measure)

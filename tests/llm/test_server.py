@@ -334,3 +334,11 @@ def test_real_serve_until_ctrl_c(monkeypatch: pytest.MonkeyPatch) -> None:
             process.wait()
     port = int(api_base.rsplit(":", 1)[1].split("/")[0])
     assert _refuses(port)
+
+
+def test_a_pinned_server_runs_on_its_cpus_only() -> None:
+    """The experiment pins the local LLM away from the measurement CPU."""
+    cpus = frozenset({min(os.sched_getaffinity(0))})
+    with FakeServer(FAKE_SERVER, cpus=cpus) as server:
+        assert server.process is not None
+        assert os.sched_getaffinity(server.process.pid) == set(cpus)

@@ -21,6 +21,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..common.cpu_ledger import record_interval
+from ..common.cpus import cpus_beside_measurement
 from ..common.paths import cache_dir, include_dir
 from ..common.processes import run_in_group
 from .cache_integrity import (
@@ -177,12 +179,17 @@ def _compile_object(
             str(output),
             str(build_source),
         ]
+        # never beside a measurement on its CPU (taskset is in util-linux, always there)
+        cpus = cpus_beside_measurement() if shutil.which("taskset") else None
+        started = time.time()
         done = run_in_group(
             command,
             timeout=timeout,
             env={**os.environ, "LC_ALL": "C"},  # plain ASCII quotes in diagnostics
             merge_stderr=True,
+            cpus=cpus,
         )
+        record_interval("compile", cpus or os.sched_getaffinity(0), started, time.time())
         if done.timed_out:
             return f"compiler timed out after {timeout:g} s"
         if done.returncode != 0 or not output.is_file():

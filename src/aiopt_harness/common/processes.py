@@ -45,14 +45,19 @@ def run_in_group(
     env: dict[str, str] | None = None,
     merge_stderr: bool = False,
     pass_fds: tuple[int, ...] = (),
+    cpus: frozenset[int] | None = None,
 ) -> GroupRun:
     """Runs ``command`` to its end or ``timeout``; captures its output as text.
 
     ``env`` is the whole environment (None: this process's). With ``merge_stderr`` the
-    command's stderr is part of ``stdout``.
+    command's stderr is part of ``stdout``. ``cpus``: the CPUs the command (and all it
+    starts) may run on, set before it runs (by ``taskset``).
     """
+    argv = list(command)
+    if cpus is not None:
+        argv = ["taskset", "--cpu-list", ",".join(map(str, sorted(cpus))), *argv]
     process = subprocess.Popen(
-        list(command),
+        argv,
         cwd=cwd,
         env=env,
         stdin=subprocess.DEVNULL,

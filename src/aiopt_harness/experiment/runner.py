@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import os
 import shutil
 import time
 import traceback
@@ -24,6 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..common.cpu_ledger import LEDGER_ENV, record_interval
+from ..common.cpus import cpus_beside_measurement
 from ..evolve.run import EvolveOptions, run_evolve
 from .facts import machine, versions
 from .layout import ExperimentDir
@@ -77,15 +80,41 @@ def preflight(spec: ExperimentSpec, check_endpoints: bool = True) -> None:
 
 
 @contextlib.contextmanager
-def _embedded_server(needed: bool, say: Progress) -> Iterator[tuple[str, str] | None]:
+def _cpu_ledger(path: Path) -> Iterator[None]:
+    """The CPU ledger on for the experiment (OpenEvolve's worker processes inherit it)."""
+    previous = os.environ.get(LEDGER_ENV)
+    os.environ[LEDGER_ENV] = str(path)
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(LEDGER_ENV, None)
+        else:
+            os.environ[LEDGER_ENV] = previous
+
+
+@contextlib.contextmanager
+def _embedded_server(
+    needed: bool, executor: Executor, say: Progress
+) -> Iterator[tuple[str, str] | None]:
+    """The embedded model for the whole experiment. With several iterations in flight it
+    would generate while another iteration measures: then it is pinned to the CPUs
+    beside the measurement CPU (recorded in the CPU ledger)."""
     if not needed:
         yield None
         return
-    from ..llm.server import LocalLlmServer
+    from ..llm.server import DEFAULT_THREADS, LocalLlmServer
 
-    say("starting the embedded local model for the experiment's embedded tracks")
-    with LocalLlmServer(progress=say) as server:
-        yield server.api_base, server.model_name
+    cpus = cpus_beside_measurement() if executor.parallel > 1 else None
+    threads = len(cpus) if cpus else DEFAULT_THREADS
+    where = f" on CPUs {sorted(cpus)}" if cpus else ""
+    say(f"starting the embedded local model for the experiment's embedded tracks{where}")
+    started = time.time()
+    try:
+        with LocalLlmServer(progress=say, cpus=cpus, threads=threads) as server:
+            yield server.api_base, server.model_name
+    finally:
+        record_interval("llm", cpus or os.sched_getaffinity(0), started, time.time())
 
 
 def evolve_options(
@@ -164,7 +193,10 @@ def run_experiment(
     say(f"  {executor.describe()}")
     summaries = []
     needs_embedded = any(spec.track(key.track).embedded for key in todo)
-    with _embedded_server(needs_embedded, say) as embedded:
+    with (
+        _cpu_ledger(spec.output / "cpu_ledger.jsonl"),
+        _embedded_server(needs_embedded, executor, say) as embedded,
+    ):
         for number, key in enumerate(todo, start=1):
             prefix = f"[{number}/{len(todo)} {key.name}]"
             output = experiment.run_dir(key)

@@ -61,12 +61,15 @@ _SERVER_MODULES = (
 # Runs a command with the parent-death signal set, so that the server is killed with the
 # harness even when the harness is SIGKILLed and cannot stop it.
 # argv: the harness's pid, then the command.
+# argv: the harness's pid, the CPUs ("-": any), then the command.
 _LAUNCHER = """\
 import ctypes, os, signal, sys
-ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 if os.getppid() != int(sys.argv[1]):
     sys.exit(1)  # the harness died before the signal was set
-os.execv(sys.argv[2], sys.argv[2:])
+if sys.argv[2] != "-":
+    os.sched_setaffinity(0, {int(cpu) for cpu in sys.argv[2].split(",")})
+os.execv(sys.argv[3], sys.argv[3:])
 """
 
 
@@ -153,6 +156,7 @@ class LocalLlmServer:
         die_with_parent: bool = True,
         self_test: bool = True,
         draft_tokens: int = DEFAULT_DRAFT_TOKENS,
+        cpus: frozenset[int] | None = None,
     ) -> None:
         self.model_path = model_path  # None: ensure_model() when started
         self.requested_port = port  # None: a free port
@@ -165,6 +169,7 @@ class LocalLlmServer:
         self.die_with_parent = die_with_parent
         self.self_test = self_test
         self.draft_tokens = draft_tokens
+        self.cpus = cpus  # the CPUs it may run on (None: any), set by the launcher
         self._own_log = log_path is None
         self.log_path = log_path
         self.process: subprocess.Popen[bytes] | None = None
@@ -244,8 +249,9 @@ class LocalLlmServer:
             self.log_path = Path(name)
         assert self.log_path is not None
         server = self.command(model_path, port)
-        if self.die_with_parent:
-            argv = [sys.executable, "-c", _LAUNCHER, str(os.getpid()), *server]
+        if self.die_with_parent or self.cpus is not None:
+            cpus = ",".join(map(str, sorted(self.cpus))) if self.cpus is not None else "-"
+            argv = [sys.executable, "-c", _LAUNCHER, str(os.getpid()), cpus, *server]
         else:
             argv = server
         with self.log_path.open("wb") as log:

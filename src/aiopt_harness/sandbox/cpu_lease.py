@@ -3,18 +3,17 @@ candidate code on the same CPU at once (compiling happens outside the lease)."""
 
 from __future__ import annotations
 
-import os
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from ..common.cpu_ledger import record_interval
+from ..common.cpus import default_cpu
 from ..common.locks import exclusive_lock
 
-
-def default_cpu() -> int:
-    """The last CPU this process may run on: where measurements run unless told."""
-    return max(os.sched_getaffinity(0))
+__all__ = ["cpu_lease", "default_cpu", "lease_path"]
 
 
 LEASE_MODE = 0o666  # every user of the machine takes the same leases
@@ -36,4 +35,8 @@ def cpu_lease(cpu: int, directory: Path | None = None) -> Iterator[None]:
     mode 0666 whatever its umask; later users, whoever they are, open it as it is.
     """
     with exclusive_lock(lease_path(cpu, directory), LEASE_MODE):
-        yield
+        started = time.time()
+        try:
+            yield
+        finally:
+            record_interval("measure", (cpu,), started, time.time())
