@@ -1,5 +1,6 @@
 """Merging OpenEvolve's success and failure traces (records in OpenEvolve 0.4.1's format)."""
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -110,3 +111,37 @@ def test_a_correct_copy_of_the_parent_is_no_valid_change(tmp_path: Path) -> None
     assert records[0]["iteration_seconds"] == 12.5
     assert (records[0]["prompt_tokens"], records[0]["completion_tokens"]) == (900, 80)
     assert records[1]["prompt_tokens"] is None
+
+
+def test_a_resumed_run_keeps_the_latest_record_of_each_iteration(tmp_path: Path) -> None:
+    """Resume appends the iterations after the checkpoint again, to either trace."""
+    code = "int main() {}\n"
+    ok = {"status": "ok"}
+    write_jsonl(
+        tmp_path / "evolution_trace.jsonl",
+        [
+            {"iteration": 1, "timestamp": 10.0, "child_id": "a1", "child_code": code,
+             "parent_code": code, "prompt": PROFILE_PROMPT, "child_metrics": ok},
+            {"iteration": 2, "timestamp": 20.0, "child_id": "a2", "child_metrics": ok},
+            {"iteration": 2, "timestamp": 40.0, "child_id": "b2", "child_metrics": ok},
+        ],
+    )  # fmt: skip
+    write_jsonl(
+        tmp_path / "evolution_trace_failures.jsonl",
+        [
+            {"iteration": 3, "timestamp": 30.0, "error": "No valid diffs found"},
+            {"iteration": 3, "timestamp": 50.0, "error": "LLM returned None"},
+        ],
+    )
+    (tmp_path / "state").mkdir()
+    child_sha = hashlib.sha256(code.encode()).hexdigest()
+    (tmp_path / "state" / "evaluations.jsonl").write_text(
+        json.dumps({"sha256": child_sha, "seconds": 2.5}) + "\n"
+    )
+    records = merge_iteration_log(tmp_path, tmp_path / "merged.jsonl", None, tmp_path / "state")
+    assert [(r["iteration"], r.get("child_id"), r["outcome"]) for r in records] == [
+        (1, "a1", "ok"), (2, "b2", "ok"), (3, None, "llm_error"),
+    ]  # fmt: skip
+    first = records[0]
+    assert first["prompt_profile"] == "..." and records[1]["prompt_profile"] is None
+    assert first["child_code"] == code and first["evaluation_seconds"] == 2.5

@@ -69,8 +69,19 @@ def _read_jsonl(path: Path) -> list[dict[str, Any]]:
 
 def _has_profile(record: dict[str, Any]) -> bool:
     """Whether the iteration's prompt held a profile artifact (rendered as ``### profile``)."""
+    return _prompt_profile(record) is not None
+
+
+def _prompt_profile(record: dict[str, Any]) -> str | None:
+    """The profile artifact the iteration's prompt held (the parent's), or None."""
     prompt = record.get("prompt") or {}
-    return isinstance(prompt, dict) and "### profile" in str(prompt.get("user", ""))
+    user = str(prompt.get("user", "")) if isinstance(prompt, dict) else ""
+    start = user.find("### profile\n```\n")
+    if start < 0:
+        return None
+    start += len("### profile\n```\n")
+    end = user.find("\n```", start)
+    return user[start : end if end >= 0 else len(user)]
 
 
 def _tokens(record: dict[str, Any]) -> dict[str, int | None]:
@@ -118,8 +129,11 @@ def _child_record(trace: dict[str, Any]) -> dict[str, Any]:
         "ci_high": metrics.get("ci_high"),
         "failure": (trace.get("artifacts") or {}).get("failure"),
         "prompt_has_profile": _has_profile(trace),
+        "prompt_profile": _prompt_profile(trace),
         "iteration_seconds": (trace.get("metadata") or {}).get("iteration_time"),
         "child_sha256": _sha256(trace.get("child_code")),
+        "parent_code": trace.get("parent_code"),
+        "child_code": trace.get("child_code"),
         "island": trace.get("island_id"),
         "code_lines": metrics.get("code_lines"),  # with speedup: the MAP-Elites features
         "timestamp": trace.get("timestamp"),
@@ -137,6 +151,7 @@ def _failure_record(failure: dict[str, Any]) -> dict[str, Any]:
         "error": error,
         "parent_id": failure.get("parent_id"),
         "prompt_has_profile": _has_profile(failure),
+        "prompt_profile": _prompt_profile(failure),
         "island": failure.get("island_id"),
         "timestamp": failure.get("timestamp"),
         **_tokens(failure),
@@ -148,22 +163,52 @@ def _sha256(code: object) -> str | None:
 
 
 def merge_iteration_log(
-    openevolve_dir: Path, output: Path, repairs: dict[str, dict[str, Any]] | None = None
+    openevolve_dir: Path,
+    output: Path,
+    repairs: dict[str, dict[str, Any]] | None = None,
+    state_dir: Path | None = None,
 ) -> list[dict[str, Any]]:
     """Writes and returns the merged per-iteration records, ordered by iteration.
     ``repairs``: the run's repair journal (``repair.read_journal``)."""
-    records = read_iteration_records(openevolve_dir, repairs)
+    records = read_iteration_records(openevolve_dir, repairs, state_dir)
     write_atomically(output, "".join(json.dumps(record) + "\n" for record in records))
     return records
 
 
+def _evaluation_seconds(state_dir: Path | None) -> dict[str, float]:
+    """Seconds of each evaluation by the SHA-256 of the program (the latest)."""
+    found: dict[str, float] = {}
+    if state_dir is None:
+        return found
+    for record in _read_jsonl(state_dir / "evaluations.jsonl"):
+        if isinstance(record.get("sha256"), str) and isinstance(record.get("seconds"), float):
+            found[record["sha256"]] = record["seconds"]
+    return found
+
+
+def _timing(record: dict[str, Any], evaluations: dict[str, float]) -> dict[str, Any]:
+    """The evaluation's seconds and the rest of the iteration (the LLM, repair included)."""
+    evaluation = evaluations.get(record.get("child_sha256") or "")
+    total = record.get("iteration_seconds")
+    llm = total - evaluation if isinstance(total, float) and evaluation is not None else None
+    return {"evaluation_seconds": evaluation, "llm_seconds": llm}
+
+
 def read_iteration_records(
-    openevolve_dir: Path, repairs: dict[str, dict[str, Any]] | None = None
+    openevolve_dir: Path,
+    repairs: dict[str, dict[str, Any]] | None = None,
+    state_dir: Path | None = None,
 ) -> list[dict[str, Any]]:
-    """The per-iteration records of a run (finished or not), ordered by iteration."""
+    """The per-iteration records of a run (finished or not), ordered by iteration.
+    ``state_dir``: the evaluator's state, for each child's evaluation seconds."""
     children = _read_jsonl(openevolve_dir / "evolution_trace.jsonl")
     failures = _read_jsonl(openevolve_dir / "evolution_trace_failures.jsonl")
-    records = [{**_child_record(t), "repair": _repair(t, repairs or {})} for t in children]
+    evaluations = _evaluation_seconds(state_dir)
+    records = []
+    for trace in children:
+        record = _child_record(trace)
+        timing = _timing(record, evaluations)
+        records.append({**record, **timing, "repair": _repair(trace, repairs or {})})
     records += [{**_failure_record(f), "repair": _repair(f, repairs or {})} for f in failures]
     records = latest_per_iteration(records)
     records.sort(key=lambda r: (r["iteration"] is None, r["iteration"] or 0))

@@ -265,7 +265,10 @@ def run_evolve(options: EvolveOptions, say: Progress = print) -> dict[str, Any]:
     from .repair import read_journal
 
     records = merge_iteration_log(
-        openevolve_dir, output / "iterations.jsonl", read_journal(output / "state")
+        openevolve_dir,
+        output / "iterations.jsonl",
+        read_journal(output / "state"),
+        output / "state",
     )
     best_path = output / "best_program.cpp"
     if best_code:
