@@ -161,6 +161,11 @@ def _checkpoint_best(checkpoint: Path) -> tuple[str, dict[str, Any], float]:
         return "", {}, 0.0
 
 
+def _set_given(table: dict[str, Any], **values: object) -> None:
+    """Sets the keys whose value was given (not None): the rest keep the template's."""
+    table.update({key: value for key, value in values.items() if value is not None})
+
+
 def _prepare(options: EvolveOptions, task: Task, api_base: str, model: str | None) -> Path:
     output = options.output
     output.mkdir(parents=True, exist_ok=True)
@@ -175,19 +180,15 @@ def _prepare(options: EvolveOptions, task: Task, api_base: str, model: str | Non
         require_containment=options.require_containment,
     )
     config["log_dir"] = str((output / "openevolve" / "logs").resolve())
-    if options.checkpoint_interval is not None:
-        config["checkpoint_interval"] = options.checkpoint_interval
-    if options.temperature is not None:
-        config["llm"]["temperature"] = options.temperature
-    arguments = config["evaluator"]["evaluator_args"]
-    if options.evaluation_budget is not None:
-        arguments["budget"] = options.evaluation_budget
-    if options.profile_budget is not None:
-        arguments["profile_budget"] = options.profile_budget
-    if options.ray_address is not None:
-        arguments["ray_address"] = options.ray_address
-    if options.parallel_evaluations is not None:
-        config["evaluator"]["parallel_evaluations"] = options.parallel_evaluations
+    _set_given(config, checkpoint_interval=options.checkpoint_interval)
+    _set_given(config["llm"], temperature=options.temperature)
+    _set_given(config["evaluator"], parallel_evaluations=options.parallel_evaluations)
+    _set_given(
+        config["evaluator"]["evaluator_args"],
+        budget=options.evaluation_budget,
+        profile_budget=options.profile_budget,
+        ray_address=options.ray_address,
+    )
     config_path = output / "config.yaml"
     header = (
         f"# aiopt evolve {task.name}\n# repair: up to {options.repair_rounds} request(s) "
