@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import pickle
 from collections.abc import Iterator
 from pathlib import Path
@@ -197,7 +198,9 @@ def test_evolve_repairs_a_compile_error_end_to_end(
         api_base=f"http://{host}:{port}/v1",
         model="scripted",
     )
+    handlers = list(logging.getLogger().handlers)
     summary = run_evolve(options, say=lambda line: None)
+    assert logging.getLogger().handlers == handlers  # OpenEvolve's are gone with its run
     assert len(scripted_server.requests) == 2
     assert (
         "error: 'scale' was not declared" in scripted_server.requests[1]["messages"][-1]["content"]

@@ -239,3 +239,57 @@ def test_with_two_iterations_in_flight_no_measurement_shares_its_cpu(tmp_path: P
             for measure in measures:
                 if _overlap(compile_, measure):
                     assert not set(compile_["cpus"]) & set(measure["cpus"]), (compile_, measure)
+
+
+def _run_children() -> list[int]:
+    """Pids of run processes (``run_child``) of any experiment on this machine."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                command = (entry / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if b"aiopt_harness.experiment.run_child" in command:
+                found.append(int(entry.name))
+    return found
+
+
+def _parent(pid: int) -> int:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def test_two_runs_at_once_die_with_a_killed_driver_and_resume(tmp_path: Path) -> None:
+    with serving([]) as server:
+        spec = write_spec(tmp_path, server.api_base, {"A": False}, seeds="1, 2", iterations=3)
+        runs = [tmp_path / "out" / "runs" / f"matmul-A-s{seed}" for seed in (1, 2)]
+        log = tmp_path / "driver.log"
+        command = [sys.executable, "-m", "aiopt_harness.cli", "experiment", "run", str(spec),
+                   "--runs-at-once", "2"]  # fmt: skip
+        driver = subprocess.Popen(command, stdout=log.open("wb"), stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 300
+        while not all(_iterations_on_disk(run) >= 1 for run in runs):
+            assert driver.poll() is None, log.read_text()[-3000:]
+            assert time.monotonic() < deadline, log.read_text()[-3000:]
+            time.sleep(0.2)
+        children = _run_children()  # with their OpenEvolve workers (forked: same command)
+        parents = {pid: _parent(pid) for pid in children}
+        assert sum(1 for pid in children if parents[pid] not in children) == 2  # two runs
+        os.kill(driver.pid, signal.SIGKILL)
+        driver.wait()
+        deadline = time.monotonic() + 10
+        while _run_children() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _run_children() == []  # the runs (and their workers) died with their driver
+        again = subprocess.run(command, capture_output=True, text=True, timeout=600)
+        assert again.returncode == 0, again.stdout[-3000:]
+    for run in runs:
+        assert [r["iteration"] for r in records(run)] == [1, 2, 3]
+    ledger = [json.loads(line) for line in (tmp_path / "out" / "cpu_ledger.jsonl").open()]
+    measures = [r for r in ledger if r["kind"] == "measure"]
+    for index, first in enumerate(measures):
+        for second in measures[index + 1 :]:
+            assert not (set(first["cpus"]) & set(second["cpus"]) and _overlap(first, second))

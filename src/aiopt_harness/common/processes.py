@@ -79,3 +79,17 @@ def run_in_group(
         if process.poll() is None:
             kill_group(process)
     return GroupRun(process.returncode, stdout or "", stderr or "")
+
+
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent() -> None:
+    """Has the kernel SIGKILL this process when its parent dies (not inherited by
+    children). For OpenEvolve's worker processes: its controller killed with ``kill -9``
+    must not leave workers that go on evaluating and writing a run's state."""
+    import ctypes
+
+    ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() == 1:  # the parent is gone already
+        os.kill(os.getpid(), signal.SIGKILL)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import multiprocessing
 import tempfile
 import time
 from collections.abc import Callable
@@ -39,6 +40,7 @@ from openevolve.utils.code_utils import (
 
 from ..build.compiler import compile_candidate
 from ..common.files import append_line
+from ..common.processes import die_with_parent
 from ..tasks.task import load_task
 from .llm_journal import JournaledLLM
 
@@ -185,6 +187,8 @@ class RepairingLLM(LLMInterface):  # type: ignore[misc]  # openevolve is untyped
         inner: LLMInterface | None = None,
     ) -> None:
         self.settings = settings
+        if multiprocessing.parent_process() is not None:  # an OpenEvolve worker process
+            die_with_parent()
         # the LLM's answers journaled by request: a resumed run asks nothing twice
         self.inner = (
             inner

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import threading
 import time
@@ -161,6 +162,17 @@ def _checkpoint_best(checkpoint: Path) -> tuple[str, dict[str, Any], float]:
         return "", {}, 0.0
 
 
+def _drop_handlers_since(kept: list[logging.Handler]) -> None:
+    """Removes the log handlers OpenEvolve's controller added to the root logger (a file
+    in this run's log_dir, the console): the next run in this process would otherwise
+    log into this run's file too, and print every line once more."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if handler not in kept:
+            root.removeHandler(handler)
+            handler.close()
+
+
 def _set_given(table: dict[str, Any], **values: object) -> None:
     """Sets the keys whose value was given (not None): the rest keep the template's."""
     table.update({key: value for key, value in values.items() if value is not None})
@@ -245,6 +257,7 @@ def run_evolve(options: EvolveOptions, say: Progress = print) -> dict[str, Any]:
             )
             tail = _ProgressTail(output / "state", openevolve_dir, say)
             tail.start()
+            handlers = list(logging.getLogger().handlers)
             try:
                 result = run_evolution(
                     initial_program=str(task.initial),
@@ -263,6 +276,7 @@ def run_evolve(options: EvolveOptions, say: Progress = print) -> dict[str, Any]:
                 say(f"OpenEvolve stopped: {error}")
             finally:
                 tail.stop()
+                _drop_handlers_since(handlers)
     from .repair import read_journal
 
     records = merge_iteration_log(

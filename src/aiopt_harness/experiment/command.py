@@ -44,6 +44,13 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
         help="iterations of a run in flight at once (default 1; with --ray, up to the "
         "cluster's aiopt_measure_cpu units)",
     )
+    run.add_argument(
+        "--runs-at-once",
+        type=int,
+        default=1,
+        help="runs going at once, each in a process of its own (default 1): one run's LLM "
+        "calls overlap another's evaluations",
+    )
     status = actions.add_parser("status", help="where an experiment stands")
     status.add_argument("path", type=Path, help="the experiment directory or its spec file")
 
@@ -79,11 +86,13 @@ def main(args: argparse.Namespace) -> int:
         from .runner import Executor, run_experiment
         from .status import experiment_progress
 
-        if args.parallel < 1:
-            raise SpecError("--parallel is at least 1")
+        if args.parallel < 1 or args.runs_at_once < 1:
+            raise SpecError("--parallel and --runs-at-once are at least 1")
         if args.ray is not None:
             _require_ray()
-        executor = Executor(ray_address=args.ray, parallel=args.parallel)
+        executor = Executor(
+            ray_address=args.ray, parallel=args.parallel, runs_at_once=args.runs_at_once
+        )
         try:
             run_experiment(
                 spec, say=say, check_endpoints=not args.no_endpoint_check, executor=executor

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import json
 import os
 import shutil
 import time
@@ -43,10 +44,14 @@ class Executor:
 
     ray_address: str | None = None
     parallel: int = 1
+    runs_at_once: int = 1  # runs in child processes at once (1: in this process)
 
     def describe(self) -> str:
         where = f"on the Ray cluster at {self.ray_address}" if self.ray_address else "here"
-        return f"evaluations {where}, {self.parallel} iteration(s) of a run at a time"
+        return (
+            f"evaluations {where}, {self.runs_at_once} run(s) at once, {self.parallel} "
+            "iteration(s) of a run at a time"
+        )
 
 
 ENDPOINT_TIMEOUT = 10.0  # seconds to wait for an endpoint's /models before refusing
@@ -105,7 +110,8 @@ def _embedded_server(
         return
     from ..llm.server import DEFAULT_THREADS, LocalLlmServer
 
-    cpus = cpus_beside_measurement() if executor.parallel > 1 else None
+    overlapping = executor.parallel > 1 or executor.runs_at_once > 1
+    cpus = cpus_beside_measurement() if overlapping else None
     threads = len(cpus) if cpus else DEFAULT_THREADS
     where = f" on CPUs {sorted(cpus)}" if cpus else ""
     say(f"starting the embedded local model for the experiment's embedded tracks{where}")
@@ -169,6 +175,86 @@ def prune_checkpoints(openevolve_dir: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
+def finish_run(
+    spec: ExperimentSpec,
+    experiment: ExperimentDir,
+    key: RunKey,
+    summary: dict[str, Any] | None,
+    failure: str | None,
+    prefix: str,
+    started: float,
+    say: Progress,
+) -> None:
+    """Records how a run ended (done with its summary, or failed with the reason)."""
+    if summary is None:
+        experiment.mark(key, "failed", error=(failure or "no summary")[:2000])
+        say(f"{prefix} failed: {failure}")
+        return
+    prune_checkpoints(experiment.run_dir(key) / "openevolve")
+    experiment.mark(
+        key,
+        "done",
+        iterations_logged=summary.get("iterations_logged"),
+        best_speedup=summary.get("best_speedup"),
+        openevolve_error=summary.get("error"),
+    )
+    say(
+        f"{prefix} done in {time.monotonic() - started:.0f} s: "
+        f"{summary.get('iterations_logged')} iterations, {summary.get('valid')} valid, "
+        f"best speedup {summary.get('best_speedup')}"
+    )
+    say(format_status(spec, experiment_progress(spec)))
+
+
+def run_at_once(
+    spec: ExperimentSpec,
+    experiment: ExperimentDir,
+    todo: list[RunKey],
+    embedded: tuple[str, str] | None,
+    executor: Executor,
+    say: Progress,
+) -> list[dict[str, Any]]:
+    """Up to ``executor.runs_at_once`` runs at a time, each in a child process that dies
+    with this one: one run's LLM calls overlap another's evaluations (each measurement
+    still holds its CPU's lease alone)."""
+    from .run_processes import RunProcess
+
+    waiting = list(enumerate(todo, start=1))
+    running: dict[RunKey, tuple[RunProcess, str, float]] = {}
+    summaries = []
+    try:
+        while waiting or running:
+            while waiting and len(running) < executor.runs_at_once:
+                number, key = waiting.pop(0)
+                prefix = f"[{number}/{len(todo)} {key.name}]"
+                output = experiment.run_dir(key)
+                experiment.mark(key, "running", executor=executor.describe())
+                say(f"{prefix} {'resuming' if (output / 'openevolve').is_dir() else 'starting'}")
+                child = RunProcess(
+                    evolve_options(spec, key, output, embedded, executor),
+                    functools.partial(_prefixed, say, prefix),
+                )
+                running[key] = (child, prefix, time.monotonic())
+            time.sleep(0.5)
+            for key, (child, prefix, started) in list(running.items()):
+                if child.poll() is None:
+                    continue
+                code = child.finish()
+                del running[key]
+                summary_path = RunProcess.summary_path(experiment.run_dir(key))
+                if code == 0 and summary_path.is_file():
+                    summary = json.loads(summary_path.read_text())
+                    finish_run(spec, experiment, key, summary, None, prefix, started, say)
+                    summaries.append(summary)
+                else:
+                    failure = f"the run's process exited {code}: " + " | ".join(child.tail[-5:])
+                    finish_run(spec, experiment, key, None, failure, prefix, started, say)
+    finally:
+        for child, _, _ in running.values():  # Ctrl-C or an error here: no run left going
+            child.kill()
+    return summaries
+
+
 def run_experiment(
     spec: ExperimentSpec,
     say: Progress = print,
@@ -197,12 +283,13 @@ def run_experiment(
         _cpu_ledger(spec.output / "cpu_ledger.jsonl"),
         _embedded_server(needs_embedded, executor, say) as embedded,
     ):
+        if executor.runs_at_once > 1:
+            return run_at_once(spec, experiment, todo, embedded, executor, say)
         for number, key in enumerate(todo, start=1):
             prefix = f"[{number}/{len(todo)} {key.name}]"
             output = experiment.run_dir(key)
-            resumed = (output / "openevolve").is_dir()
             experiment.mark(key, "running", executor=executor.describe())
-            say(f"{prefix} {'resuming' if resumed else 'starting'}")
+            say(f"{prefix} {'resuming' if (output / 'openevolve').is_dir() else 'starting'}")
             started = time.monotonic()
             try:
                 summary = run_evolve(
@@ -211,22 +298,8 @@ def run_experiment(
                 )
             except Exception as error:  # the harness's fault: recorded, the others go on
                 detail = "".join(traceback.format_exception_only(error)).strip()
-                experiment.mark(key, "failed", error=detail[:2000])
-                say(f"{prefix} failed: {detail}")
+                finish_run(spec, experiment, key, None, detail, prefix, started, say)
                 continue
-            prune_checkpoints(output / "openevolve")
-            experiment.mark(
-                key,
-                "done",
-                iterations_logged=summary.get("iterations_logged"),
-                best_speedup=summary.get("best_speedup"),
-                openevolve_error=summary.get("error"),
-            )
+            finish_run(spec, experiment, key, summary, None, prefix, started, say)
             summaries.append(summary)
-            say(
-                f"{prefix} done in {time.monotonic() - started:.0f} s: "
-                f"{summary.get('iterations_logged')} iterations, {summary.get('valid')} valid, "
-                f"best speedup {summary.get('best_speedup')}"
-            )
-            say(format_status(spec, experiment_progress(spec)))
     return summaries
