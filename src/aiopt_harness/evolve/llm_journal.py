@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import time
 from pathlib import Path
 from typing import Any, cast
 
 from openevolve.llm.base import LLMInterface
 
+from ..common.cpu_ledger import LOCAL_LLM_CPUS_ENV, record_interval
 from ..common.files import append_line
 
 JOURNAL = "llm_answers.jsonl"
@@ -68,7 +71,12 @@ class JournaledLLM(LLMInterface):  # type: ignore[misc]  # openevolve is untyped
             self.replayed += 1
             self.last_usage = found.get("usage")
             return cast(str, found["answer"])
+        started = time.time()
         answer = await self.inner.generate_with_context(system_message, messages, **kwargs)
+        local_cpus = os.environ.get(LOCAL_LLM_CPUS_ENV)
+        if local_cpus:  # a request to the local model: the CPU ledger shows where it ran
+            cpus = (int(cpu) for cpu in local_cpus.split(","))
+            record_interval("llm_request", cpus, started, time.time())
         self.last_usage = getattr(self.inner, "last_usage", None)
         if isinstance(answer, str):
             record = {"key": key, "answer": answer, "usage": self.last_usage}

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..common.cpu_ledger import LEDGER_ENV, record_interval
+from ..common.cpu_ledger import LEDGER_ENV, LOCAL_LLM_CPUS_ENV, record_interval
 from ..common.cpus import cpus_beside_measurement
 from ..evolve.run import EvolveOptions, run_evolve
 from .facts import machine, versions
@@ -85,17 +85,18 @@ def preflight(spec: ExperimentSpec, check_endpoints: bool = True) -> None:
 
 
 @contextlib.contextmanager
-def _cpu_ledger(path: Path) -> Iterator[None]:
-    """The CPU ledger on for the experiment (OpenEvolve's worker processes inherit it)."""
-    previous = os.environ.get(LEDGER_ENV)
-    os.environ[LEDGER_ENV] = str(path)
+def _environment(name: str, value: str) -> Iterator[None]:
+    """``name=value`` in this process's environment (its children inherit it) for the
+    block, then as it was."""
+    previous = os.environ.get(name)
+    os.environ[name] = value
     try:
         yield
     finally:
         if previous is None:
-            os.environ.pop(LEDGER_ENV, None)
+            os.environ.pop(name, None)
         else:
-            os.environ[LEDGER_ENV] = previous
+            os.environ[name] = previous
 
 
 @contextlib.contextmanager
@@ -116,11 +117,15 @@ def _embedded_server(
     where = f" on CPUs {sorted(cpus)}" if cpus else ""
     say(f"starting the embedded local model for the experiment's embedded tracks{where}")
     started = time.time()
+    server_cpus = cpus or frozenset(os.sched_getaffinity(0))
     try:
-        with LocalLlmServer(progress=say, cpus=cpus, threads=threads) as server:
+        with (
+            LocalLlmServer(progress=say, cpus=cpus, threads=threads) as server,
+            _environment(LOCAL_LLM_CPUS_ENV, ",".join(map(str, sorted(server_cpus)))),
+        ):
             yield server.api_base, server.model_name
     finally:
-        record_interval("llm", cpus or os.sched_getaffinity(0), started, time.time())
+        record_interval("llm", server_cpus, started, time.time())
 
 
 def evolve_options(
@@ -280,7 +285,7 @@ def run_experiment(
     summaries = []
     needs_embedded = any(spec.track(key.track).embedded for key in todo)
     with (
-        _cpu_ledger(spec.output / "cpu_ledger.jsonl"),
+        _environment(LEDGER_ENV, str(spec.output / "cpu_ledger.jsonl")),
         _embedded_server(needs_embedded, executor, say) as embedded,
     ):
         if executor.runs_at_once > 1:

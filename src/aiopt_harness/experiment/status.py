@@ -9,6 +9,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from ..common.cpu_ledger import summary as ledger_summary
 from ..evolve.iteration_log import read_iteration_records
 from .layout import ExperimentDir
 from .spec import ExperimentSpec, RunKey
@@ -99,4 +100,5 @@ def format_status(spec: ExperimentSpec, progress: list[RunProgress]) -> str:
     eta = eta_seconds(spec, progress)
     left = "unknown (no iteration yet)" if eta is None else f"about {_duration(eta)}"
     lines.append(f"{finished} of {len(progress)} runs done; time left {left}")
+    lines.append(ledger_summary(spec.output / "cpu_ledger.jsonl"))
     return "\n".join(lines)
