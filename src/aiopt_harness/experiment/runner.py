@@ -203,10 +203,11 @@ def finish_run(
         best_speedup=summary.get("best_speedup"),
         openevolve_error=summary.get("error"),
     )
+    best = summary.get("best_speedup")
     say(
         f"{prefix} done in {time.monotonic() - started:.0f} s: "
         f"{summary.get('iterations_logged')} iterations, {summary.get('valid')} valid, "
-        f"best speedup {summary.get('best_speedup')}"
+        f"best speedup {f'{best:.3f}x' if isinstance(best, float) else 'none measured'}"
     )
     say(format_status(spec, experiment_progress(spec)))
 

@@ -98,7 +98,12 @@ def format_status(spec: ExperimentSpec, progress: list[RunProgress]) -> str:
         )
     finished = sum(1 for p in progress if p.state == "done")
     eta = eta_seconds(spec, progress)
-    left = "unknown (no iteration yet)" if eta is None else f"about {_duration(eta)}"
+    if finished == len(progress):
+        left = "none"
+    elif eta is None:
+        left = "unknown (no iteration yet)"
+    else:
+        left = f"about {_duration(eta)}"
     lines.append(f"{finished} of {len(progress)} runs done; time left {left}")
     lines.append(ledger_summary(spec.output / "cpu_ledger.jsonl"))
     return "\n".join(lines)
