@@ -287,7 +287,10 @@ class _Session:
         ]
         if not trusted:
             return
-        per_call = statistics.median(trusted)
+        # Never below zero: a preempted trusted program's calls take more wall than CPU
+        # time, which made the allowance negative on a loaded machine (a false
+        # clock_mismatch for an honest candidate, seen with 2 CPUs shared).
+        per_call = max(statistics.median(trusted), 0.0)
         for copy, excess in spent:
             if copy.program < 0 or self.programs[copy.program].reference:
                 continue
