@@ -1,7 +1,10 @@
-"""``aiopt experiment run``: every (task, track, seed) of a spec, resumably, here.
+"""``aiopt experiment run``: every (task, track, seed) of a spec, resumably.
 
-The runs go one after the other in this process (the local executor): each is an
-``aiopt evolve`` run in ``runs/RUN`` with a checkpoint after every iteration. Run the
+By default the runs go one after the other in this process; ``Executor`` can keep several
+iterations of a run in flight, several runs going at once (child processes, see
+``run_processes``), and evaluations on a Ray cluster (``evolve/remote_evaluation.py``).
+Each run is an ``aiopt evolve`` run in ``runs/RUN`` with a checkpoint after every
+iteration. Run the
 same command again after a stop (Ctrl-C, ``kill -9``, a reboot): finished runs are
 skipped; an unfinished one resumes after its last checkpoint, and the iterations it
 repeats are recorded once (``iteration_log.latest_per_iteration``) and, when they ask
