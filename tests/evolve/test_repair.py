@@ -210,3 +210,19 @@ def test_evolve_repairs_a_compile_error_end_to_end(
     assert record["repair"] == {"problems": ["does not compile."], "fixed": True}
     assert record["prompt_tokens"] == 100  # both requests counted
     assert summary["repaired"] == 1 and summary["repaired_valid"] == 1
+
+
+def test_a_run_whose_iterations_all_fail_still_reports_the_initial_programs_speedup(
+    tmp_path: Path,
+) -> None:
+    from aiopt_harness.evolve.run import EvolveOptions, run_evolve
+
+    with serving([], default="I would reorder the loops.") as server:  # never a program
+        options = EvolveOptions(
+            task="matmul", iterations=1, output=tmp_path / "run", profile=False,
+            api_base=server.api_base, model="scripted",
+        )  # fmt: skip
+        summary = run_evolve(options, say=lambda line: None)
+    assert "EvolutionFailedError" in str(summary["error"])
+    assert summary["best_speedup"] is not None and summary["best_status"] == "ok", summary
+    assert summary["iterations_logged"] == 1 and summary["repaired"] == 1

@@ -15,6 +15,7 @@ Everything a run uses and makes lives in its output directory:
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import logging
 import os
@@ -148,6 +149,19 @@ def checkpoint_iteration(checkpoint: Path) -> int:
         return int(checkpoint.name.split("_")[-1])
 
 
+def _initial_evaluation(state: Path, task: Task) -> tuple[str, dict[str, Any], float]:
+    """(code, metrics, score) of the initial program from the run's evaluation log."""
+    code = task.initial.read_text()
+    digest = hashlib.sha256(code.encode()).hexdigest()
+    log = state / "evaluations.jsonl"
+    for line in log.read_text().splitlines() if log.is_file() else []:
+        with contextlib.suppress(ValueError):
+            record = json.loads(line)
+            if record.get("sha256") == digest and record.get("status") == "ok":
+                return code, record, float(record.get("combined_score", 0.0))
+    return "", {}, 0.0
+
+
 def _checkpoint_best(checkpoint: Path) -> tuple[str, dict[str, Any], float]:
     """(code, metrics, score) of a checkpoint's best program, for a run that has no
     iteration left to do."""
@@ -274,6 +288,11 @@ def run_evolve(options: EvolveOptions, say: Progress = print) -> dict[str, Any]:
             except Exception as failure:  # e.g. EvolutionFailedError: no iteration gave a child
                 error = f"{type(failure).__name__}: {failure}"
                 say(f"OpenEvolve stopped: {error}")
+                stopped_at = _latest_checkpoint(openevolve_dir)
+                if stopped_at is not None:  # the best so far (the initial program at least)
+                    best_code, metrics, best_score = _checkpoint_best(stopped_at)
+                else:  # no child, so no checkpoint: the initial program's evaluation
+                    best_code, metrics, best_score = _initial_evaluation(output / "state", task)
             finally:
                 tail.stop()
                 _drop_handlers_since(handlers)
