@@ -266,7 +266,8 @@ def _parent(pid: int) -> int:
 
 def test_two_runs_at_once_die_with_a_killed_driver_and_resume(tmp_path: Path) -> None:
     with serving([]) as server:
-        spec = write_spec(tmp_path, server.api_base, {"A": False}, seeds="1, 2", iterations=3)
+        # long enough runs that neither ends before the other has started iterating
+        spec = write_spec(tmp_path, server.api_base, {"A": False}, seeds="1, 2", iterations=8)
         runs = [tmp_path / "out" / "runs" / f"matmul-A-s{seed}" for seed in (1, 2)]
         log = tmp_path / "driver.log"
         command = [sys.executable, "-m", "aiopt_harness.cli", "experiment", "run", str(spec),
@@ -289,7 +290,7 @@ def test_two_runs_at_once_die_with_a_killed_driver_and_resume(tmp_path: Path) ->
         again = subprocess.run(command, capture_output=True, text=True, timeout=600)
         assert again.returncode == 0, again.stdout[-3000:]
     for run in runs:
-        assert [r["iteration"] for r in records(run)] == [1, 2, 3]
+        assert [r["iteration"] for r in records(run)] == list(range(1, 9))
     ledger = [json.loads(line) for line in (tmp_path / "out" / "cpu_ledger.jsonl").open()]
     assert len({r["pid"] for r in ledger if r["kind"] == "measure"}) >= 2
     assert conflicts(read_ledger(tmp_path / "out" / "cpu_ledger.jsonl")) == []
