@@ -29,6 +29,7 @@ STAGES = {
     "profilers": 5,
     "llm": 5,
     "evolve": 6,
+    "noise": 6,
     "experiment": 7,
     "cli": 8,
     "__init__": 9,

@@ -110,8 +110,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     from .experiment.command import add_parser as add_experiment_parser
+    from .noise.command import add_parser as add_baseline_parser
 
     add_experiment_parser(commands)
+    add_baseline_parser(commands)
 
     llm_parser = commands.add_parser("llm", help="the embedded local LLM")
     llm_commands = llm_parser.add_subparsers(dest="llm_command", required=True)
@@ -252,6 +254,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _profile(args)
     if args.command == "evolve":
         return _evolve(args)
+    if args.command == "baseline":
+        from .noise.command import main as baseline_main
+
+        return baseline_main(args)
     if args.command == "experiment":
         from .experiment.command import main as experiment_main
 

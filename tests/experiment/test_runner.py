@@ -95,6 +95,8 @@ def test_every_run_once_and_a_second_start_does_nothing(
     versions = json.loads((spec.output / "versions.json").read_text())
     assert versions["openevolve"] and versions["compiler"].startswith("g++")
     assert json.loads((spec.output / "machine.json").read_text())["starts"][0]["cpu_model"]
+    baselines = json.loads((spec.output / "baselines.json").read_text())["tasks"]
+    assert baselines["matmul"].startswith("unavailable: no baseline for matmul")
     for key in spec.runs():
         state = experiment.state(key)
         assert state.state == "done" and state.attempts == 1

@@ -4,6 +4,8 @@ atomically:
     spec.toml          the spec as run (a later run with another spec is refused)
     versions.json      harness, OpenEvolve, compiler and model versions (first start)
     machine.json       the machine's facts at each start ({"starts": [...]})
+    baselines.json     each task's noise threshold on this machine (aiopt baseline), or why
+                       there is none
     runs/RUN/          one ``aiopt evolve`` output directory per (task, track, seed)
     runs/RUN/run.json  the run's state: pending, running, done, failed; attempts; times
 """
@@ -17,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..common.files import write_atomically
+from ..noise.store import task_thresholds
 from .spec import ExperimentSpec, RunKey, SpecError, parse_spec
 
 SPEC = "spec.toml"
@@ -79,6 +82,9 @@ class ExperimentDir:
             entries = (_read_json(versions_log) or {}).get("changes", [])
             entries.append({"time": time.time(), "changed": changed, "now": versions})
             write_atomically(versions_log, json.dumps({"changes": entries}, indent=2) + "\n")
+        # the tasks' noise thresholds on this machine (aiopt baseline), as they were now
+        baselines = task_thresholds(list(spec.tasks))
+        write_atomically(self.root / "baselines.json", json.dumps(baselines, indent=2) + "\n")
         starts = (_read_json(self.root / "machine.json") or {}).get("starts", [])
         starts.append({"time": time.time(), **machine})
         write_atomically(

@@ -1,0 +1,1 @@
+"""Noise characterization: A/A compares turned into a significance threshold per task."""
