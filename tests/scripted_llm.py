@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import contextlib
 import http.server
+import itertools
 import json
 import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -27,6 +29,21 @@ static void multiply(int n, const double* a, const double* b, double* c) {
 ```"""
 
 Answer = str | Callable[[dict[str, Any]], str]
+
+
+def distinct_programs() -> Callable[[dict[str, Any]], str]:
+    """Answers that are each a new program (GOOD_BLOCK with a new unused constant): every
+    iteration compiles and evaluates a child, none is a copy of its parent. The numbers
+    start from the clock: no two calls give a program the compile cache has seen."""
+    count = itertools.count(time.time_ns() % 10**15)
+
+    def answer(body: dict[str, Any]) -> str:
+        return GOOD_BLOCK.replace(
+            "// idea: i-k-j loop order",
+            f"// idea: i-k-j loop order\nconst long long variant = {next(count)}LL;",
+        )
+
+    return answer
 
 
 class ScriptedServer(http.server.ThreadingHTTPServer):

@@ -27,7 +27,7 @@ from aiopt_harness.experiment.layout import ExperimentDir
 from aiopt_harness.experiment.runner import run_experiment
 from aiopt_harness.experiment.spec import SpecError, load_spec
 from aiopt_harness.experiment.status import experiment_progress, format_status
-from tests.scripted_llm import ScriptedServer, serving
+from tests.scripted_llm import ScriptedServer, distinct_programs, serving
 
 SPEC = """\
 name = "test"
@@ -146,9 +146,17 @@ def _iterations_on_disk(run: Path) -> int:
     return count
 
 
+@pytest.fixture
+def distinct_server() -> Iterator[ScriptedServer]:
+    with serving([], default=distinct_programs()) as scripted:
+        yield scripted
+
+
 def test_kill_9_of_the_driver_then_resume_loses_and_repeats_nothing(
-    tmp_path: Path, server: ScriptedServer
+    tmp_path: Path, distinct_server: ScriptedServer
 ) -> None:
+    # every iteration evaluates a new child (seconds each), so the kill lands mid-run
+    server = distinct_server
     iterations = 5
     (tmp_path / "whole").mkdir()
     (tmp_path / "killed").mkdir()
@@ -222,17 +230,8 @@ def test_with_two_iterations_in_flight_no_measurement_shares_its_cpu(tmp_path: P
     """From the CPU ledger's recorded intervals: no two measurements overlapped on a CPU,
     and no compile ran on a measurement's CPU while it measured."""
     from aiopt_harness.experiment.runner import Executor
-    from tests.scripted_llm import GOOD_BLOCK
 
-    count = iter(range(10_000))
-
-    def distinct(body: dict[str, Any]) -> str:  # a new translation unit each time
-        return GOOD_BLOCK.replace(
-            "// idea: i-k-j loop order",
-            f"// idea: i-k-j loop order\nconst int variant = {next(count)};",
-        )
-
-    with serving([], default=distinct) as server:
+    with serving([], default=distinct_programs()) as server:
         spec = load_spec(write_spec(tmp_path, server.api_base, {"A": False}, iterations=6))
         run_experiment(spec, say=lambda line: None, executor=Executor(parallel=2))
     ledger = [json.loads(line) for line in (spec.output / "cpu_ledger.jsonl").open()]
