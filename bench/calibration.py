@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import re
 import statistics
+import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -30,10 +31,9 @@ from pathlib import Path
 
 from builds import Build
 
-SHIFT = (
-    "__attribute__((used, noinline)) int aiopt_layout_shift_{k}(int x) {{\n"
-    '  asm volatile(".skip {size}, 0x90");\n  return x + {k};\n}}\n\n'
-)
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+from aiopt_harness.noise.layout_variants import layout_shifted
+
 EXTRA_ROWS = """
 static void multiply_base(int n, const double* a, const double* b, double* c);
 static double aiopt_scratch[4096 * 16];
@@ -54,12 +54,6 @@ static void multiply_base_rows(int n, int rows, const double* a, const double* b
     }
 }
 """
-
-
-def layout_shifted(source: str, k: int) -> str:
-    return source.replace(
-        "// EVOLVE-BLOCK-START", SHIFT.format(k=k, size=64 * k) + "// EVOLVE-BLOCK-START", 1
-    )
 
 
 def slower(source: str, percent: int) -> str:

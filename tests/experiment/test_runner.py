@@ -187,7 +187,9 @@ def test_kill_9_of_the_driver_then_resume_loses_and_repeats_nothing(
     reference = records(whole.parent / "out" / "runs" / "matmul-A-s1")
     assert [r["iteration"] for r in after] == [r["iteration"] for r in reference]
     assert [r["iteration"] for r in after] == list(range(1, iterations + 1))
-    assert json.loads((run / "run.json").read_text())["attempts"] == 2
+    state = json.loads((run / "run.json").read_text())
+    assert state["attempts"] == 2
+    assert state["seconds_before"] > 0  # the killed attempt's time, to its last write
     # what was checkpointed before the kill is kept, same child ids
     kept = [
         r for r in after if r["iteration"] in before and r.get("child_id") == before[r["iteration"]]

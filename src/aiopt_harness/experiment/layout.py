@@ -105,9 +105,10 @@ class ExperimentDir:
             "task": key.task, "track": key.track, "seed": key.seed, "attempts": 0,
         }  # fmt: skip
         if state == "running":
-            started, ended = record.get("started"), record.get("ended")
+            started = record.get("started")
+            # an earlier attempt: until its end, or, killed, until its last write
+            ended = record.get("ended", last_activity(directory))
             if isinstance(started, float) and isinstance(ended, float) and ended >= started:
-                # an earlier attempt that ended (a killed one has no end: not counted)
                 record["seconds_before"] = record.get("seconds_before", 0.0) + ended - started
             record["attempts"] = int(record.get("attempts", 0)) + 1
             record["started"] = time.time()
@@ -116,6 +117,18 @@ class ExperimentDir:
             record["ended"] = time.time()
         record.update(fields, state=state)
         write_atomically(directory / "run.json", json.dumps(record, indent=2) + "\n")
+
+
+def last_activity(directory: Path) -> float | None:
+    """When a run last wrote to its traces, state or log (None: never): the end of an
+    attempt that was killed and could not record its end."""
+    files = [
+        *(directory / "openevolve").glob("evolution_trace*.jsonl"),
+        *(directory / "state").glob("*.jsonl"),
+        *(directory / "openevolve" / "logs").glob("*.log"),
+    ]
+    times = [path.stat().st_mtime for path in files if path.is_file()]
+    return max(times) if times else None
 
 
 def _with_output(spec: ExperimentSpec, root: Path) -> ExperimentSpec:

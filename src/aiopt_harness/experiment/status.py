@@ -5,13 +5,13 @@ iterations left and an estimate of the time they take."""
 from __future__ import annotations
 
 import json
-import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from ..common.cpu_ledger import summary as ledger_summary
 from ..evolve.iteration_log import read_iteration_records
-from .layout import ExperimentDir
+from .layout import ExperimentDir, last_activity
 from .spec import ExperimentSpec, RunKey
 
 
@@ -27,13 +27,14 @@ class RunProgress:
     seconds: float  # time spent in the run so far (all attempts)
 
 
-def _seconds(record: dict[str, Any]) -> float:
+def _seconds(record: dict[str, Any], directory: Path) -> float:
+    """Seconds spent in the run: earlier attempts, plus the current one until its end
+    or, still running (or killed), until its last write."""
     spent = float(record.get("seconds_before", 0.0))
-    started, ended = record.get("started"), record.get("ended")
-    if isinstance(started, (int, float)):
-        end = ended if isinstance(ended, (int, float)) and ended >= started else time.time()
-        if record.get("state") == "running" or isinstance(ended, (int, float)):
-            spent += float(end) - float(started)
+    started = record.get("started")
+    end = record.get("ended", last_activity(directory))
+    if isinstance(started, (int, float)) and isinstance(end, (int, float)) and end >= started:
+        spent += float(end) - float(started)
     return spent
 
 
@@ -56,7 +57,7 @@ def run_progress(experiment: ExperimentDir, key: RunKey) -> RunProgress:
         valid=sum(1 for r in records if r.get("valid")),
         failures=sum(1 for r in records if r.get("outcome") != "ok"),
         best_speedup=best,
-        seconds=_seconds(state.record),
+        seconds=_seconds(state.record, state.directory),
     )
 
 

@@ -6,6 +6,7 @@ export as a pytest-benchmark JSON file, for ``pytest-benchmark compare``."""
 from __future__ import annotations
 
 import datetime
+import importlib.metadata
 import json
 import platform
 import statistics
@@ -16,6 +17,13 @@ from ..common.files import write_atomically
 from ..common.machine import machine
 from ..common.paths import cache_dir
 from .baseline import TaskBaseline
+
+
+def _version() -> str:
+    try:
+        return importlib.metadata.version("aiopt-harness")
+    except importlib.metadata.PackageNotFoundError:
+        return "unavailable: not installed"
 
 
 def baselines_path() -> Path:
@@ -120,5 +128,6 @@ def pytest_benchmark_json(results: list[TaskBaseline]) -> dict[str, Any]:
         "commit_info": {},
         "benchmarks": benchmarks,
         "datetime": datetime.datetime.now(datetime.UTC).isoformat(),
-        "version": "5.0.0",
+        # the writer, not a pytest-benchmark release (its compare reads no version)
+        "version": f"aiopt-harness {_version()} (pytest-benchmark format)",
     }
