@@ -1,6 +1,6 @@
 """The package's import graph points only downwards along the data path.
 
-tasks -> build -> sandbox -> measurement -> profilers -> evolve -> experiment -> cli: a
+tasks -> build -> sandbox -> measurement -> profilers -> evolve -> experiment -> analysis -> cli: a
 module may import its own subpackage, the subpackages below its stage, and
 ``common``/``_core`` (the foundation); never a stage above it, nor a different
 subpackage of its own stage. The profilers do not import each other: their shared
@@ -31,8 +31,9 @@ STAGES = {
     "evolve": 6,
     "noise": 6,
     "experiment": 7,
-    "cli": 8,
-    "__init__": 9,
+    "analysis": 8,
+    "cli": 9,
+    "__init__": 10,
 }
 PROFILER_MODULES = {"causal", "counters", "offcpu", "sampling", "simulated"}
 

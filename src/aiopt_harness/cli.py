@@ -109,11 +109,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--resume", action="store_true", help="continue from the latest checkpoint in --output"
     )
 
+    from .analysis.command import add_parser as add_analyze_parser
     from .experiment.command import add_parser as add_experiment_parser
     from .noise.command import add_parser as add_baseline_parser
 
     add_experiment_parser(commands)
     add_baseline_parser(commands)
+    add_analyze_parser(commands)
 
     llm_parser = commands.add_parser("llm", help="the embedded local LLM")
     llm_commands = llm_parser.add_subparsers(dest="llm_command", required=True)
@@ -258,6 +260,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .noise.command import main as baseline_main
 
         return baseline_main(args)
+    if args.command == "analyze":
+        from .analysis.command import main as analyze_main
+
+        return analyze_main(args)
     if args.command == "experiment":
         from .experiment.command import main as experiment_main
 

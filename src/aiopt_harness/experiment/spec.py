@@ -47,6 +47,15 @@ class Budgets:
 
 
 @dataclass(frozen=True)
+class AnalysisSettings:
+    """How ``aiopt analyze`` judges the experiment (``[analysis]`` in the spec)."""
+
+    # "B ~ C" holds when the Hodges-Lehmann shift of log speedup and its 90% interval lie
+    # within +-log(margin); None: no margin given, so equivalence is not judged.
+    equivalence_margin: float | None = None
+
+
+@dataclass(frozen=True)
 class RunKey:
     """One (task, track, seed): one OpenEvolve run."""
 
@@ -70,6 +79,7 @@ class ExperimentSpec:
     output: Path  # the experiment directory
     source: Path  # the spec file
     text: str  # the spec file's text, kept with the experiment
+    analysis: AnalysisSettings = AnalysisSettings()
 
     def track(self, name: str) -> Track:
         return next(track for track in self.tracks if track.name == name)
@@ -84,7 +94,8 @@ class ExperimentSpec:
         ]
 
 
-TOP_KEYS = {"name", "tasks", "seeds", "iterations", "output", "budgets", "tracks"}
+TOP_KEYS = {"name", "tasks", "seeds", "iterations", "output", "budgets", "tracks", "analysis"}
+ANALYSIS_KEYS = {"equivalence_margin"}
 TRACK_KEYS = {"profile", "llm", "api_base", "model", "api_key_env", "temperature", "max_tokens"}
 BUDGET_KEYS = {"evaluation_seconds", "profile_seconds", "max_tokens", "repairs"}
 
@@ -162,6 +173,20 @@ def _budgets(path: Path, table: Any) -> Budgets:
     return budgets
 
 
+def _analysis(path: Path, table: Any) -> AnalysisSettings:
+    if not isinstance(table, dict):
+        raise SpecError(f"{path}: [analysis] is a table")
+    _unknown(f"{path} [analysis]", table, ANALYSIS_KEYS)
+    margin = table.get("equivalence_margin")
+    if margin is not None and (
+        not isinstance(margin, int | float) or isinstance(margin, bool) or margin <= 1.0
+    ):
+        raise SpecError(
+            f"{path}: [analysis] equivalence_margin is a speedup ratio above 1 (e.g. 1.05)"
+        )
+    return AnalysisSettings(float(margin) if margin is not None else None)
+
+
 def parse_spec(text: str, path: Path) -> ExperimentSpec:
     try:
         data = tomllib.loads(text)
@@ -208,6 +233,7 @@ def parse_spec(text: str, path: Path) -> ExperimentSpec:
         output=output,
         source=path,
         text=text,
+        analysis=_analysis(path, data.get("analysis", {})),
     )
 
 
@@ -247,6 +273,12 @@ evaluation_seconds = 1.0          # interleaved timing per comparison
 profile_seconds = 0.5             # what each external profiler aims for (profile-on tracks)
 max_tokens = 2048                 # per LLM answer
 repairs = 1                       # asks again once when an answer does not compile
+
+# How `aiopt analyze DIR` judges it: "B ~ C" (strong model without profiles about as good
+# as the weak model with them) holds when the speedup ratio between them, with its 90%
+# interval, lies within 1/margin..margin.
+[analysis]
+equivalence_margin = 1.05
 
 # A track: an LLM and the profile artifact on or off. llm = "embedded" is the embedded
 # local model (qwen2.5-coder 1.5B, served here); otherwise an OpenAI-compatible endpoint:

@@ -1,0 +1,71 @@
+"""The kernels every protocol measures: matmul's initial program, layout-shifted builds of
+it (A/A: the same code placed differently), and builds 2% and 5% slower (the initial
+program plus that share of its rows computed again into scratch)."""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+from aiopt_harness.noise.layout_variants import layout_shifted  # noqa: E402
+
+TASK = ROOT / "programs" / "matmul"
+LAYOUT_SHIFTS = 5
+
+EXTRA_ROWS = """
+static void multiply_base(int n, const double* a, const double* b, double* c);
+static double aiopt_scratch[4096 * 16];
+static void multiply(int n, const double* a, const double* b, double* c) {{
+  multiply_base(n, a, b, c);
+  const int rows = (n * {percent} + 99) / 100;  // {percent}% more work, into scratch
+  multiply_base_rows(n, rows, a, b, aiopt_scratch);
+  asm volatile("" : : "r"(aiopt_scratch) : "memory");
+}}
+"""
+ROWS_FUNCTION = """
+static void multiply_base_rows(int n, int rows, const double* a, const double* b, double* c) {
+  for (int i = 0; i < rows; ++i)
+    for (int j = 0; j < n; ++j) {
+      double sum = 0.0;
+      for (int k = 0; k < n; ++k) sum += a[i * n + k] * b[k * n + j];
+      c[i * n + j] = sum;
+    }
+}
+"""
+
+
+def slower(source: str, percent: int) -> str:
+    """multiply() renamed multiply_base; a new multiply() adds ``percent``% more rows."""
+    renamed = re.sub(r"\bstatic void multiply\(", "static void multiply_base(", source, count=1)
+    end = renamed.index("// EVOLVE-BLOCK-END")
+    end = renamed.index("\n", end) + 1
+    return renamed[:end] + ROWS_FUNCTION + EXTRA_ROWS.format(percent=percent) + renamed[end:]
+
+
+@dataclass(frozen=True)
+class Kernels:
+    """Source files of the kernels, written into ``directory``."""
+
+    initial: Path
+    shifted: tuple[Path, ...]
+    slow: dict[int, Path]
+
+    @classmethod
+    def write(cls, directory: Path, task: Path = TASK) -> Kernels:
+        initial = (task / "initial.cpp").read_text()
+        directory.mkdir(parents=True, exist_ok=True)
+        shifted = []
+        for k in range(1, LAYOUT_SHIFTS + 1):
+            path = directory / f"shift{k}.cpp"
+            path.write_text(layout_shifted(initial, k))
+            shifted.append(path)
+        slow = {}
+        for percent in (2, 5):
+            path = directory / f"slow{percent}.cpp"
+            path.write_text(slower(initial, percent))
+            slow[percent] = path
+        return cls(task / "initial.cpp", tuple(shifted), slow)

@@ -1,0 +1,1 @@
+"""The analysis stage: statistics over finished experiments for ``aiopt analyze``."""
