@@ -21,7 +21,6 @@ Usage: python bench/calibration.py [--runs 100] [--budget S] [--build PYTHON:ROO
 from __future__ import annotations
 
 import argparse
-import re
 import statistics
 import sys
 import tempfile
@@ -31,37 +30,10 @@ from pathlib import Path
 
 from builds import Build
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parent / "comparisons"))
+from kernels import slower
+
 from aiopt_harness.noise.layout_variants import layout_shifted
-
-EXTRA_ROWS = """
-static void multiply_base(int n, const double* a, const double* b, double* c);
-static double aiopt_scratch[4096 * 16];
-static void multiply(int n, const double* a, const double* b, double* c) {{
-  multiply_base(n, a, b, c);
-  const int rows = (n * {percent} + 99) / 100;  // {percent}% more work, into scratch
-  multiply_base_rows(n, rows, a, b, aiopt_scratch);
-  asm volatile("" : : "r"(aiopt_scratch) : "memory");
-}}
-"""
-ROWS_FUNCTION = """
-static void multiply_base_rows(int n, int rows, const double* a, const double* b, double* c) {
-  for (int i = 0; i < rows; ++i)
-    for (int j = 0; j < n; ++j) {
-      double sum = 0.0;
-      for (int k = 0; k < n; ++k) sum += a[i * n + k] * b[k * n + j];
-      c[i * n + j] = sum;
-    }
-}
-"""
-
-
-def slower(source: str, percent: int) -> str:
-    """multiply() renamed multiply_base; a new multiply() adds ``percent``% more rows."""
-    renamed = re.sub(r"\bstatic void multiply\(", "static void multiply_base(", source, count=1)
-    end = renamed.index("// EVOLVE-BLOCK-END")
-    end = renamed.index("\n", end) + 1
-    return renamed[:end] + ROWS_FUNCTION + EXTRA_ROWS.format(percent=percent) + renamed[end:]
 
 
 @dataclass

@@ -39,8 +39,9 @@ import nanobench
 import pyperf
 import pytest_benchmark
 from decision import Decision
-from kernels import Kernels
+from kernels import TASK, Kernels
 
+from aiopt_harness import compare
 from aiopt_harness.common.cpus import cpus_beside_measurement, default_cpu
 
 PROTOCOLS: dict[str, Callable[[Path, Path, float], list[Decision]]] = {
@@ -49,6 +50,7 @@ PROTOCOLS: dict[str, Callable[[Path, Path, float], list[Decision]]] = {
     "pyperf": pyperf.run,
     "nanobench": nanobench.run,
     "aiopt": aiopt.run,
+    "aiopt_fast": aiopt.run_fast,
 }
 SCENARIOS = ("aa_same", "aa_layout", "slow5", "slow2")
 CONDITIONS = ("quiet", "loaded")
@@ -89,6 +91,23 @@ def pair(kernels: Kernels, scenario: str, trial: int) -> tuple[Path, Path, str]:
     )
 
 
+def reference(kernels: Kernels, budget: float, say: Callable[[str], None]) -> dict[str, Any]:
+    """Each build's true speedup against the initial one: a long compare (24 copy pairs),
+    the yardstick the scenarios are named by."""
+    builds = {"slow2": kernels.slow[2], "slow5": kernels.slow[5]}
+    builds |= {f"shift{k + 1}": path for k, path in enumerate(kernels.shifted)}
+    found = {}
+    for name, path in builds.items():
+        result = compare(kernels.initial, path, task=TASK, budget=budget, copies=24,
+                         counters=False)  # fmt: skip
+        if not result.ok or result.speedup is None:
+            raise SystemExit(f"reference {name}: {result.status.value}: {result.message}")
+        found[name] = {"speedup": result.speedup, "interval": [result.ci_low, result.ci_high]}
+        say(f"reference: {name} speedup {result.speedup:.4f} "
+            f"[{result.ci_low:.4f}, {result.ci_high:.4f}]")  # fmt: skip
+    return found
+
+
 def _done(path: Path) -> set[tuple[int, str, str, str]]:
     if not path.exists():
         return set()
@@ -109,6 +128,9 @@ def run(trials: int, budget: float, output: Path, say: Callable[[str], None] = p
     count = len(done)
     with tempfile.TemporaryDirectory(prefix="aiopt-comparisons-") as scratch:
         kernels = Kernels.write(Path(scratch))
+        truth_path = output / "reference.json"
+        if not truth_path.exists():
+            truth_path.write_text(json.dumps(reference(kernels, 10.0, say), indent=2))
         for trial in range(trials):
             conditions = CONDITIONS if trial % 2 == 0 else tuple(reversed(CONDITIONS))
             for name in conditions:
@@ -147,7 +169,7 @@ def run(trials: int, budget: float, output: Path, say: Callable[[str], None] = p
                     f"trial {trial + 1}/{trials} {name}: {count}/{total} decisions, "
                     f"{elapsed / 60:.1f} min"
                 )
-    table = summarize(log)
+    table = summarize(log, output / "reference.json")
     (output / "table.md").write_text(table)
     say(table)
 
@@ -156,8 +178,9 @@ def _rate(hits: int, n: int) -> str:
     return f"{hits}/{n} ({hits / n:.0%})" if n else "-"
 
 
-def summarize(log: Path) -> str:
-    """The comparison table (markdown) from ``decisions.jsonl``."""
+def summarize(log: Path, truth: Path | None = None) -> str:
+    """The comparison table (markdown) from ``decisions.jsonl``, headed by the builds'
+    true speedups (``reference.json``) when there are any."""
     cells: dict[tuple[str, str], dict[str, list[dict[str, Any]]]] = {}
     errors: dict[tuple[str, str], int] = {}
     for line in log.read_text().splitlines():
@@ -179,7 +202,6 @@ def summarize(log: Path) -> str:
         "2% detected",
         "median half-width",
         "s/decision",
-        "failed",
     ]
     lines = [" | ".join(header), " | ".join("---" for _ in header)]
     for (protocol, name), cell in sorted(cells.items(), key=lambda kv: (kv[0][0], kv[0][1])):
@@ -212,11 +234,25 @@ def summarize(log: Path) -> str:
                     found("slow2"),
                     width,
                     seconds,
-                    str(errors.get((protocol.split(":")[0], name), 0)),
                 ]
             )
         )
-    return "\n".join(lines) + "\n"
+    head = ""
+    if truth is not None and truth.exists():
+        measured = json.loads(truth.read_text())
+        head = (
+            "True speedups (initial / build; a 10 s compare of 24 copy pairs): "
+            + ", ".join(
+                f"{name} {v['speedup']:.4f} [{v['interval'][0]:.4f}, {v['interval'][1]:.4f}]"
+                for name, v in measured.items()
+            )
+            + "\n\n"
+        )
+    failed = "".join(
+        f"\nFailed decisions: {protocol}, {name}: {count}"
+        for (protocol, name), count in sorted(errors.items())
+    )
+    return head + "\n".join(lines) + "\n" + failed
 
 
 def main() -> None:
@@ -227,7 +263,7 @@ def main() -> None:
     parser.add_argument("--summarize", action="store_true", help="only print the table")
     args = parser.parse_args()
     if args.summarize:
-        print(summarize(args.output / "decisions.jsonl"))
+        print(summarize(args.output / "decisions.jsonl", args.output / "reference.json"))
         return
     print(f"measurement CPU {default_cpu()}; load on {sorted(cpus_beside_measurement() or [])}")
     run(args.trials, args.budget, args.output)

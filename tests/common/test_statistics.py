@@ -5,10 +5,12 @@ import numpy as np
 import pytest
 
 from aiopt_harness.common.statistics import (
+    copy_ratio,
     median_ratio,
     quantile,
     round_log_ratios,
     sign_test_ranks,
+    stratified_copy_ratio,
     time_stats,
 )
 
@@ -88,3 +90,28 @@ def test_round_log_ratios_use_the_minimum_per_round() -> None:
 
 def test_round_log_ratios_skip_incomplete_rounds() -> None:
     assert round_log_ratios([0, 0, 1], [0, 1, 1], [1.0, 2.0, 1.0]) == pytest.approx([math.log(2.0)])
+
+
+def test_stratified_copy_ratio_by_hand() -> None:
+    from scipy import stats
+
+    # Two strata: pair medians 0.10, 0.14 (stratum 0) and 0.00, 0.02, 0.04 (stratum 1).
+    rounds = [[0.10], [0.00], [0.14], [0.02], [0.04]]
+    strata = [0, 1, 0, 1, 1]
+    result = stratified_copy_ratio(rounds, strata)
+    means = [0.12, 0.02]
+    parts = [0.0008 / 2 / 4, 0.0004 / 3 / 4]  # s_h^2 / n_h / H^2
+    variance = sum(parts)
+    degrees = variance**2 / (parts[0] ** 2 / 1 + parts[1] ** 2 / 2)
+    half = float(stats.t.ppf(0.975, math.floor(degrees))) * math.sqrt(variance)
+    assert result.estimate == pytest.approx(math.exp(sum(means) / 2))
+    assert result.low == pytest.approx(math.exp(0.07 - half), rel=1e-4)  # t table: 3 digits
+    assert result.high == pytest.approx(math.exp(0.07 + half), rel=1e-4)
+    assert result.n == 5
+
+
+def test_stratified_copy_ratio_falls_back_with_a_lone_pair() -> None:
+    rounds = [[0.10], [0.00], [0.14]]
+    assert stratified_copy_ratio(rounds, [0, 1, 0]) == copy_ratio(rounds)
+    with pytest.raises(ValueError):
+        stratified_copy_ratio(rounds, [0, 1])

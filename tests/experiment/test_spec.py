@@ -46,10 +46,14 @@ def test_the_demo_uses_the_embedded_model_everywhere() -> None:
         (("seeds = [1, 2]", "seeds = [1, 1]"), "seeds repeat"),
         (('tasks = ["matmul"]', 'tasks = ["no_such_task"]'), "task 'no_such_task'"),
         (("iterations = 3", "iterations = 0"), "iterations is a positive integer"),
-        (("iterations = 3", "iterations = 3\n[analysis]\nequivalence_margin = 0.95"),
-         "equivalence_margin is a speedup ratio above 1"),
-        (("iterations = 3", "iterations = 3\n[analysis]\nmargin = 1.05"),
-         "[analysis]: unknown keys ['margin']"),
+        (
+            ("iterations = 3", "iterations = 3\n[analysis]\nequivalence_margin = 0.95"),
+            "equivalence_margin is a speedup ratio above 1",
+        ),
+        (
+            ("iterations = 3", "iterations = 3\n[analysis]\nmargin = 1.05"),
+            "[analysis]: unknown keys ['margin']",
+        ),
     ],
 )
 def test_what_cannot_run_is_refused(edit: tuple[str, str], message: str) -> None:

@@ -130,6 +130,13 @@ def test_every_call_gets_a_fresh_input_and_copies_differ_in_layout(
     assert isinstance(result, SessionResult), result
     pads = [pad for copies in result.layout_pads for pad in copies]
     assert len(set(pads)) > 1  # placement differs between copies
+    from aiopt_harness.measurement.session import ALIGNMENT_STRATA, alignment_stratum
+
+    # Common random numbers: copy k of each program shares its layout draw, and the
+    # copies cover the code-alignment strata evenly.
+    assert result.layout_pads[0] == result.layout_pads[1]
+    strata = sorted(alignment_stratum(pad) for pad in result.layout_pads[0])
+    assert strata == list(range(ALIGNMENT_STRATA))
     assert result.checked_calls >= 2 * 4 * 3 * 2
     assert result.distinct_inputs * 2 == result.checked_calls  # no input seen twice
 

@@ -47,8 +47,11 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "--judge-key-env", default=None, help="environment variable holding the judge's API key"
     )
     parser.add_argument("--cases", type=int, default=3, help="case studies per task (default 3)")
-    parser.add_argument("--judge-agreement", action="store_true",
-                        help="also label the labelled set with the judge: its F1 and kappa")  # fmt: skip
+    parser.add_argument(
+        "--judge-agreement",
+        action="store_true",
+        help="also label the labelled set with the judge: its F1 and kappa",
+    )
 
 
 def _rules() -> LabelAll:

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from ..build.compiler import LAYOUT_PAD_STEP, LAYOUT_PAD_STEPS, LinkError, layout_copy
-from ..common.statistics import RatioEstimate, copy_ratio
+from ..common.statistics import RatioEstimate, stratified_copy_ratio
 from ..sandbox.containment import Containment
 from ..sandbox.cpu_lease import cpu_lease
 from ..sandbox.verdict import Failure, Status
@@ -93,6 +93,15 @@ class Call:
     counters: tuple[float, ...]
 
 
+# Code alignments that matter: the pad's 16-byte steps within a 64-byte cache line. Copies
+# are spread evenly over them (``_Session.start``); see statistics.stratified_copy_ratio.
+ALIGNMENT_STRATA = 4
+
+
+def alignment_stratum(pad: int) -> int:
+    return (pad // LAYOUT_PAD_STEP) % ALIGNMENT_STRATA
+
+
 @dataclass
 class SessionResult:
     calls: list[Call]
@@ -109,8 +118,12 @@ class SessionResult:
     containment: Containment  # the weakest sandbox any worker of the session had
     cache_repairs: list[str]  # cache entries that failed their content hash, rebuilt
 
+    def strata(self) -> list[int]:
+        """Each copy pair's code-alignment stratum (its pad's 16-byte step mod 64)."""
+        return [alignment_stratum(pad) for pad in self.layout_pads[0]]
+
     def estimate(self) -> RatioEstimate:
-        return copy_ratio(self.per_copy_log_ratios)
+        return stratified_copy_ratio(self.per_copy_log_ratios, self.strata())
 
 
 @dataclass(frozen=True)
@@ -184,6 +197,7 @@ class _Session:
         self.plan = plan
         self.scratch = scratch
         self.rng = rng
+        self._strata_order: list[int] = []
         self.generator = task.generator()
         self.params = self.generator.params()
         self.copies: list[list[_Copy]] = []
@@ -232,7 +246,9 @@ class _Session:
         layout's own effect (tens of percent on some kernels: bench/comparisons) cancels
         within the pair instead of adding to its noise, while the pairs still cover as
         many random layouts as before; the mean over pairs estimates the same thing."""
-        draws = [(self._pad(), self.rng.getrandbits(24)) for _ in range(self.plan.copies)]
+        draws = [
+            (self._stratified_pad(k), self.rng.getrandbits(24)) for k in range(self.plan.copies)
+        ]
         pads = [[pad for pad, _ in draws] for _ in self.programs]
         oracle_pad = self._pad()
         links = {
@@ -255,6 +271,15 @@ class _Session:
 
     def _pad(self) -> int:
         return self.rng.randrange(LAYOUT_PAD_STEPS) * LAYOUT_PAD_STEP
+
+    def _stratified_pad(self, copy: int) -> int:
+        """A random pad whose alignment stratum is ``copy``'s turn in a random order of
+        the strata: any number of copies covers the strata as evenly as it can."""
+        if copy % ALIGNMENT_STRATA == 0:
+            self._strata_order = self.rng.sample(range(ALIGNMENT_STRATA), ALIGNMENT_STRATA)
+        stratum = self._strata_order[copy % ALIGNMENT_STRATA]
+        step = self.rng.randrange(LAYOUT_PAD_STEPS // ALIGNMENT_STRATA) * ALIGNMENT_STRATA
+        return (step + stratum) * LAYOUT_PAD_STEP
 
     def containment(self) -> Containment:
         """Every worker's sandbox report, the weakest state of each layer."""
@@ -489,6 +514,7 @@ def _run(session: _Session, rng: random.Random) -> SessionResult:
     before = [[_schedstat(c.worker.pid) for c in copies] for copies in session.copies]
     calls: list[Call] = []
     ratios: list[list[float]] = [[] for _ in pairs]
+    strata = [alignment_stratum(copy.pad) for copy in session.copies[0]]
     started = time.monotonic()
     deadline = started + plan.budget
     rounds = 0
@@ -537,7 +563,7 @@ def _run(session: _Session, rng: random.Random) -> SessionResult:
             two
             and plan.precision > 0
             and rounds >= plan.min_rounds
-            and copy_ratio(ratios).half_width <= plan.precision
+            and stratified_copy_ratio(ratios, strata).half_width <= plan.precision
         ):
             stopped_by = "precision"
             break

@@ -26,6 +26,7 @@ from .driver import driver_command, run_jailed, tool_jail
 from .errors import ProfilerOutputError
 from .section import ProfileSection, unavailable
 from .shared import demangle, read_recorded, short_symbol
+from .tracefs import sched_tracepoints
 
 PERF_SCHED_SECONDS = 2.0  # driver time recorded by perf sched (system-wide, so short)
 PERF_SCHED_TIMEOUT = 20.0
@@ -224,6 +225,9 @@ def _perf_sched(ctx: ProfileContext) -> tuple[dict[str, float | int | str], list
         return {"perf_sched": "skipped: needs root"}, []
     if shutil.which("perf") is None:
         return {"perf_sched": "skipped: perf not found (Debian package linux-perf)"}, []
+    missing = sched_tracepoints()
+    if missing is not None:
+        return {"perf_sched": f"unavailable: {missing}"}, []
     seconds = min(PERF_SCHED_SECONDS, max(ctx.budget, 0.5))
     timeout = min(ctx.timeout, PERF_SCHED_TIMEOUT)
     # perf in the tool sandbox (tracepoints need its privileges); the driver in the strict
@@ -243,8 +247,8 @@ def _perf_sched(ctx: ProfileContext) -> tuple[dict[str, float | int | str], list
         record = ["perf", "sched", "record", "-o", str(data), "--", *driver]
         recorded = run_jailed(record, jail, timeout=timeout)
         if recorded.returncode not in (0, None):
-            # A system-wide recording is disturbed by what else runs (CI saw exit 129 in
-            # full test runs, never alone): one more try; a second failure is shown.
+            # One more try for a recording disturbed by what else runs; a second
+            # failure is shown.
             recorded = run_jailed(record, jail, timeout=timeout)
         containment = jail.containment()
         if recorded.returncode != 0 or not data.is_file():
