@@ -132,7 +132,16 @@ def test_aiopt_analyze_writes_json_and_report(tmp_path: Path) -> None:
 
     root = write_experiment(tmp_path / "exp", _runs("  #pragma omp parallel for\n"), iterations=3)
     done = subprocess.run(
-        [sys.executable, "-m", "aiopt_harness.cli", "analyze", str(root), "--no-remeasure"],
+        [
+            sys.executable,
+            "-m",
+            "aiopt_harness.cli",
+            "analyze",
+            str(root),
+            "--no-remeasure",
+            "--judge",
+            "rules",
+        ],
         capture_output=True,
         text=True,
         timeout=300,

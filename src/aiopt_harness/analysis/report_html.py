@@ -240,10 +240,17 @@ def _categories(found: dict[str, Any]) -> str:
                     "mean share (second)",
                     "difference",
                     "p",
-                    "runs",
+                    "runs (first + second)",
                 ],
                 [
-                    [t["label"], t["mean_x"], t["mean_y"], t["difference"], t["p"], t["runs"]]
+                    [
+                        t["label"],
+                        t["mean_x"],
+                        t["mean_y"],
+                        t["difference"],
+                        t["p"],
+                        " + ".join(str(n) for n in t["runs"]),
+                    ]
                     for t in shown
                 ],
             )
