@@ -4,8 +4,10 @@ an SVG the browser lays out at a visible size, the screenshot is not blank, the 
 makes no network request at all, and a hostile diff's script never runs.
 
 The real report is ``experiment-demo/analysis/report.html`` (the README's demo run, then
-``aiopt analyze experiment-demo``, as CI does) when it exists, or the file named by
+``aiopt analyze experiment-demo``) when it exists, or the file named by
 ``AIOPT_REPORT_UNDER_TEST``; the synthetic one is rendered here from a known experiment.
+Without Chromium or Playwright the tests skip, unless ``AIOPT_REQUIRE_BROWSER=1`` (CI):
+then they fail, so CI cannot pass without opening the report.
 """
 
 from __future__ import annotations
@@ -25,8 +27,16 @@ from aiopt_harness.analysis.report_html import render_report
 from .synthetic_experiment import write_experiment
 from .test_report_html import ATTACK, _rules, _runs
 
-playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+REQUIRED = os.environ.get("AIOPT_REQUIRE_BROWSER") == "1"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+if REQUIRED:
+    import playwright.sync_api as playwright_api
+
+    assert CHROMIUM is not None, "AIOPT_REQUIRE_BROWSER=1 but no chromium on PATH"
+else:
+    playwright_api = pytest.importorskip(
+        "playwright.sync_api", reason="unavailable: playwright is not installed"
+    )
 pytestmark = pytest.mark.skipif(
     CHROMIUM is None, reason="unavailable: no chromium on PATH (apt-get install chromium)"
 )
