@@ -8,7 +8,10 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..common.paths import package_dir
+# builtin_task_roots and builtin_tasks are re-exported: callers import them from here
+from .catalog import builtin_task_roots as builtin_task_roots
+from .catalog import builtin_tasks as builtin_tasks
+from .catalog import known_names, named_task, suite_task_name
 from .generator import GeneratorError, TaskGenerator, fresh_seed
 
 DEFAULT_CXXFLAGS: tuple[str, ...] = ("-O2", "-std=c++17", "-fPIC")
@@ -132,30 +135,17 @@ def _objective(data: dict[str, object], where: Path) -> Objective:
     return Objective(kind="output_metric", metric=metric, direction=str(direction))
 
 
-def builtin_task_roots() -> list[Path]:
-    """Where built-in tasks live: inside the installed package, or the checkout's programs/."""
-    package = package_dir()
-    return [p for p in (package / "programs", package.parent.parent / "programs") if p.is_dir()]
-
-
-def builtin_tasks() -> dict[str, Path]:
-    """Name -> directory of every built-in task (the first root holding a name wins)."""
-    found: dict[str, Path] = {}
-    for root in builtin_task_roots():
-        for toml in sorted(root.glob("*/task.toml")):
-            found.setdefault(toml.parent.name, toml.parent)
-    return found
-
-
 def find_task(spec: str | Path) -> Path:
-    """A task directory from a path, or from the name of a built-in task."""
+    """A task directory from a path, or from the name of a built-in or suite task."""
     path = Path(spec)
     if path.exists():
         return path
-    if isinstance(spec, str) and "/" not in spec and spec in builtin_tasks():
-        return builtin_tasks()[spec]
-    names = ", ".join(sorted(builtin_tasks())) or "none installed"
-    raise TaskError(f"no task {str(spec)!r}: not a directory nor a built-in task ({names})")
+    named = named_task(spec) if isinstance(spec, str) else None
+    if named is not None:
+        return named
+    raise TaskError(
+        f"no task {str(spec)!r}: not a directory nor a built-in task ({known_names()})"
+    )
 
 
 def load_task(path: str | Path) -> Task:
@@ -191,7 +181,7 @@ def load_task(path: str | Path) -> Task:
         raise TaskError(f"{toml_path}: output_capacity must be 1 .. {MAX_OUTPUT_CAPACITY} bytes")
 
     task = Task(
-        name=str(data.get("name", directory.name)),
+        name=str(data.get("name", suite_task_name(directory) or directory.name)),
         directory=directory,
         initial=initial,
         generator_path=directory / generator_name,
