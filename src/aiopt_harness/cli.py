@@ -15,6 +15,7 @@ from .measurement.results import CompareResult, MeasureResult
 from .profilers.mutation_context import generate_mutation_context
 from .profilers.profiling import DEFAULT_PROFILERS, PROFILERS, profile
 from .sandbox.verdict import Status
+from .tasks.catalog import task_suites
 from .tasks.task import TaskError, builtin_tasks, load_task
 
 
@@ -237,14 +238,24 @@ def _evolve(args: argparse.Namespace) -> int:
 
 
 def _list_tasks() -> int:
-    for name, directory in builtin_tasks().items():
+    suites = task_suites().values()
+    width = max([14, *(len(name) + 1 for suite in suites for name, _ in suite.tasks)])
+
+    def line(name: str, directory: Path) -> str:
         task = load_task(directory)
         objective = (
             f"{task.objective.metric} ({task.objective.direction})"
             if task.objective.metric
             else "time"
         )
-        print(f"{name:<14} objective: {objective:<24} {directory}")
+        return f"{name:<{width}} objective: {objective:<24} {directory}"
+
+    for name, directory in builtin_tasks().items():
+        print(line(name, directory))
+    for suite in suites:
+        print(f"\nsuite {suite.name}: {suite.title} ({len(suite.tasks)} tasks)")
+        for name, directory in suite.tasks:
+            print(line(name, directory))
     return 0
 
 
