@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..sandbox.containment import Containment
 from ..tasks.task import Task
 from .driver import DriverInputs
+
+if TYPE_CHECKING:
+    from .recording import Recording, SharedRecording
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,15 @@ class ProfileContext:
     require_containment: bool = False  # a tool run without its full sandbox gives no section
     # what each sandboxed tool run reported (sandbox/tool_jail.py), in order
     containment_seen: list[Containment] = field(default_factory=list)
+    # the profile's one perf recording, shared by the sections that read stacks
+    shared_recording: SharedRecording | None = None
+
+    def perf_recording(self) -> Recording:
+        """The profile's perf recording (made now if no section made it yet); raises
+        ToolFailedError or ProfilerOutputError when it cannot be made."""
+        from .recording import SharedRecording
+
+        return (self.shared_recording or SharedRecording()).get(self)
 
     def line_text(self, line: int) -> str:
         if 1 <= line <= len(self.source_lines):

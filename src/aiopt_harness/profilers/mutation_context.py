@@ -14,12 +14,14 @@ from typing import Any
 
 from ..common.artifact_text import artifact_safe
 from ..sandbox.verdict import Status
+from .attribution import EvolveBlocks
 from .profiling import Profile
 from .section import LineHotspot, ProfileSection
 
 SECTION_ORDER = (
     "simulated",
     "sampling",
+    "page_faults",
     "causal",
     "causal_bcoz",
     "offcpu",
@@ -29,9 +31,10 @@ SECTION_ORDER = (
 HEADINGS = {
     "simulated": "Simulated cache and branch behaviour per line",
     "sampling": "Sampled time per line",
+    "page_faults": "Page faults per line",
     "causal": "Causal profile (what speeding up a line would do to the whole run)",
     "causal_bcoz": "Causal profile including blocked time (BCOZ, from a file)",
-    "offcpu": "On-CPU and off-CPU time of the measuring thread",
+    "offcpu": "Off-CPU time of the measuring thread, per line and cause",
     "offcpu_bperf": "Blocked samples (bperf, from a file)",
     "counters": "Hardware and software counters per call",
 }
@@ -64,9 +67,10 @@ def _quote(source: str) -> str:
     return source if len(source) <= MAX_QUOTE else source[: MAX_QUOTE - 3] + "..."
 
 
-def _hotspot_line(hotspot: LineHotspot) -> str:
+def _hotspot_line(hotspot: LineHotspot, blocks: EvolveBlocks) -> str:
     metrics = ", ".join(f"{key} {_number(key, value)}" for key, value in hotspot.metrics.items())
-    return f"  line {hotspot.line} `{_quote(hotspot.source)}`: {metrics}"
+    where = "" if blocks.inside(hotspot.line) else " (outside the EVOLVE block)"
+    return f"  line {hotspot.line}{where} `{_quote(hotspot.source)}`: {metrics}"
 
 
 # Figures about the harness, not the program: kept in the profile, not put in prompts.
@@ -88,11 +92,13 @@ class _Item:
     text: str
 
 
-def _section_items(order: int, name: str, section: ProfileSection) -> list[_Item]:
+def _section_items(
+    order: int, name: str, section: ProfileSection, blocks: EvolveBlocks
+) -> list[_Item]:
     """The section's lines as items; the heading travels with the section's top line."""
     lines: list[tuple[int, int, str]] = []  # (rank tier, position, text)
     for rank, hotspot in enumerate(section.hotspots[:MAX_HOTSPOTS]):
-        lines.append((rank, rank, _hotspot_line(hotspot)))
+        lines.append((rank, rank, _hotspot_line(hotspot, blocks)))
     for rank, note in enumerate(section.notes[:MAX_NOTES]):
         lines.append((rank, 100 + rank, f"  {note}"))
     figures = _figures_line(section)
@@ -139,10 +145,11 @@ def generate_mutation_context(profile: Profile, max_chars: int = 4000) -> Mutati
             SECTION_ORDER.index(pair[0]) if pair[0] in SECTION_ORDER else len(SECTION_ORDER)
         )
     )
+    blocks = EvolveBlocks.of(profile.source_lines)
     items = [
         item
         for order, (name, section) in enumerate(available)
-        for item in _section_items(order, name, section)
+        for item in _section_items(order, name, section, blocks)
     ]
     remaining = max_chars - sum(len(artifact_safe(line)) + 1 for line in header + footer)
     chosen: set[_Item] = set()

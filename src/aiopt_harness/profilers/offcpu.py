@@ -4,15 +4,15 @@ Three sources:
 
 - native figures, always available: the measurement's wall vs thread-CPU time, context
   switches (getrusage) and run-queue wait (``/proc/thread-self/schedstat``);
-- as root, ``perf sched record`` around the driver and ``perf sched timehist --state``:
-  the driver thread's run time, run-queue delay and sleep time by the state it left in;
+- as root, the profile's perf recording with ``sched:sched_switch`` (blocked.py): the
+  calling thread's time off the CPU per line and by cause (sleep, lock, I/O, waiting for
+  a CPU held by its own threads or by other processes);
 - ``bperf report`` output made elsewhere (bperf needs a patched kernel): shares of
   on-CPU (user, kernel) and blocked (I/O, lock, run queue, other) samples by symbol.
 """
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 from collections import defaultdict
@@ -21,16 +21,14 @@ from pathlib import Path
 from typing import Any
 
 from ..common.artifact_text import artifact_safe
+from .blocked import CAUSE_WORDS, LineBlocked, intervals, per_cause, per_line
 from .context import ProfileContext
-from .driver import driver_command, run_jailed, tool_jail
-from .errors import ProfilerOutputError
-from .section import ProfileSection, unavailable
+from .errors import ProfilerOutputError, ToolFailedError
+from .recording import sched_unavailable
+from .section import LineHotspot, ProfileSection, unavailable
 from .shared import demangle, read_recorded, short_symbol
-from .tracefs import sched_tracepoints
 
-PERF_SCHED_SECONDS = 2.0  # driver time recorded by perf sched (system-wide, so short)
-PERF_SCHED_TIMEOUT = 20.0
-DRIVER_COMM = "aiopt-driver"
+TOP_LINES = 10
 CPU_BOUND_SHARE = 0.02  # below this off-CPU share the notes call the thread CPU-bound
 TOP_SYMBOLS = 3
 
@@ -45,28 +43,11 @@ BPERF_KINDS = {
 }
 BPERF_KEYS = {".": "user", "k": "kernel", "I": "io", "L": "lock", "S": "runqueue", "B": "blocked"}
 ON_CPU_KINDS = (".", "k")
-# Task states of ``perf sched timehist --state`` (the state a task was switched out in).
-STATE_WORDS = {
-    "S": "waiting for an event: lock, timer, pipe, socket",
-    "D": "uninterruptible: disk I/O, page faults",
-    "T": "stopped",
-    "t": "traced",
-    "X": "exiting",
-    "Z": "exiting",
-    "I": "idle",
-    "P": "parked",
-}
-
 _PERCENT_START = re.compile(r"^\s*\d+(?:\.\d+)?%")
 _BPERF_ENTRY = re.compile(
     r"^\s*(?P<first>\d+(?:\.\d+)?)%\s+(?:(?P<second>\d+(?:\.\d+)?)%\s+)?"
     r"(?P<columns>.*?)\s*\[(?P<kind>.)\]\s+(?P<symbol>\S.*?)\s*$"
 )
-_TIMEHIST_ROW = re.compile(
-    r"^\s*(?P<time>\d+\.\d+)\s+\[(?P<cpu>\d+)\]\s+(?P<task>.+?)\s+"
-    r"(?P<wait>\d+\.\d+)\s+(?P<delay>\d+\.\d+)\s+(?P<run>\d+\.\d+)\s+(?P<state>[A-Za-z])\s*$"
-)
-_TASK = re.compile(r"^(?P<comm>.*)\[(?:(?P<tid>\d+)/)?(?P<pid>\d+)\]$")
 
 
 class BperfReportError(ProfilerOutputError):
@@ -75,10 +56,6 @@ class BperfReportError(ProfilerOutputError):
     def __init__(self, line: int, message: str) -> None:
         super().__init__(f"bperf report line {line}: {message}" if line else message)
         self.line = line
-
-
-class PerfSchedError(ProfilerOutputError):
-    """``perf sched timehist`` output that cannot be read."""
 
 
 def _per_call(total: int | None, calls: int) -> float | None:
@@ -108,7 +85,9 @@ def _native_figures(offcpu: dict[str, Any]) -> dict[str, float | int | str]:
     return figures
 
 
-def _native_notes(figures: dict[str, float | int | str]) -> list[str]:
+def _native_notes(
+    figures: dict[str, float | int | str], blocked: dict[str, float | int | str]
+) -> list[str]:
     share = float(figures["offcpu_share"])
     notes = [
         f"the thread was off the CPU for {share:.1%} of its timed calls' wall time "
@@ -128,169 +107,110 @@ def _native_notes(figures: dict[str, float | int | str]) -> list[str]:
         notes.append(
             f"it waited {figures['runqueue_wait_us_per_call']} us per call "
             f"({float(figures['runqueue_wait_share']):.1%} of wall time) in the run queue for "
-            "a CPU: contention from other processes, not the candidate's code"
+            "a CPU"
+            + (
+                ""
+                if "blocked_us_per_call_cpu_wait_own" in blocked
+                else f" (held by its own threads or other processes: not known, per-line "
+                f"blocked time {blocked.get('blocked_by_line', 'unavailable')})"
+            )
         )
     return notes
 
 
-# --- perf sched --------------------------------------------------------------------------
+# --- blocked time by line (perf record, sched:sched_switch) -------------------------------
 
 
-@dataclass(frozen=True)
-class SchedSummary:
-    """One task's scheduling in ``perf sched timehist --state`` (times in ms)."""
-
-    task: str
-    run_ms: float
-    runqueue_ms: float  # runnable but waiting for a CPU: woken ("sch delay") or preempted
-    sleep_ms_by_state: dict[str, float]  # asleep, by the state it was switched out in
-    switches_by_state: dict[str, int]
-
-
-def parse_perf_sched_timehist(text: str, comm: str = DRIVER_COMM) -> SchedSummary:
-    """Sums the rows of tasks named ``comm`` in ``perf sched timehist --state`` output.
-
-    A row's "wait time" is the time off the CPU before the wakeup, attributed to the state
-    of the same thread's previous row (the state it was switched out in): after ``R``
-    (preempted) it is run-queue time, like the "sch delay" (wakeup to running).
-    """
-    rows = 0
-    run = delay = 0.0
-    sleep: dict[str, float] = defaultdict(float)
-    switches: dict[str, int] = defaultdict(int)
-    last_state: dict[str, str] = {}
-    for number, line in enumerate(text.splitlines(), start=1):
-        match = _TIMEHIST_ROW.match(line)
-        if match is None:
-            if re.match(r"^\s*\d+\.\d+\s+\[\d+\]", line):
-                raise PerfSchedError(f"perf sched line {number}: malformed row {line[:80]!r}")
-            continue  # headers, separators, messages
-        task = _TASK.match(match.group("task"))
-        if task is None or task.group("comm") != comm:
-            continue
-        thread = task.group("tid") or task.group("pid")
-        rows += 1
-        run += float(match.group("run"))
-        delay += float(match.group("delay"))
-        wait = float(match.group("wait"))
-        previous = last_state.get(thread, "?")
-        if previous == "R":
-            delay += wait
-        elif wait > 0:
-            sleep[previous] += wait
-        state = match.group("state")
-        switches[state] += 1
-        last_state[thread] = state
-    if rows == 0:
-        raise PerfSchedError(f"no perf sched timehist rows for {comm}")
-    return SchedSummary(comm, run, delay, dict(sleep), dict(switches))
-
-
-def _sched_figures(summary: SchedSummary) -> dict[str, float | int | str]:
-    sleeping = sum(summary.sleep_ms_by_state.values())
-    total = summary.run_ms + summary.runqueue_ms + sleeping
-    figures: dict[str, float | int | str] = {
-        "perf_sched_run_ms": round(summary.run_ms, 3),
-        "perf_sched_runqueue_ms": round(summary.runqueue_ms, 3),
-        "perf_sched_sleep_ms": round(sleeping, 3),
-        "perf_sched_offcpu_share": round((total - summary.run_ms) / total, 4) if total else 0.0,
-    }
-    for state, count in sorted(summary.switches_by_state.items()):
-        figures[f"perf_sched_switches_{state}"] = count
-    return figures
-
-
-def _sched_notes(summary: SchedSummary) -> list[str]:
-    notes = [
-        f"perf sched (whole driver run, including setup): {summary.run_ms:.1f} ms on the CPU, "
-        f"{summary.runqueue_ms:.1f} ms runnable but waiting for a CPU (preempted or just woken)"
+def _blocked_hotspots(ctx: ProfileContext, lines: list[LineBlocked]) -> list[LineHotspot]:
+    return [
+        LineHotspot(
+            line=entry.line,
+            source=ctx.line_text(entry.line),
+            metrics={
+                "offcpu_us_per_call": round(entry.total_us, 1),
+                **{f"{cause}_us": us for cause, us in entry.us_by_cause.items() if us > 0},
+            },
+            rank_value=entry.total_us,
+        )
+        for entry in lines[:TOP_LINES]
+        if entry.total_us > 0
     ]
-    for state, ms in sorted(summary.sleep_ms_by_state.items(), key=lambda kv: -kv[1]):
-        words = STATE_WORDS.get(state, "unknown state")
+
+
+def _blocked_notes(by_cause: dict[str, float], wall_us: float) -> list[str]:
+    total = sum(by_cause.values())
+    if total <= 0:
+        return ["perf: the calling thread did not leave the CPU during the recorded calls"]
+    parts = [
+        f"{us:g} us {CAUSE_WORDS[cause]}"
+        for cause, us in sorted(by_cause.items(), key=lambda kv: -kv[1])
+        if us > 0
+    ]
+    notes = [
+        f"perf: off the CPU {total:.1f} us per call of {wall_us:.1f} us (the driver's calls "
+        f"under perf): " + ", ".join(parts)
+    ]
+    waiting = by_cause["cpu_wait_own"] + by_cause["cpu_wait_other"]
+    if waiting > 0:
         notes.append(
-            f"perf sched: {ms:.1f} ms asleep after switching out in state {state} ({words})"
+            f"perf: of its {waiting:.1f} us per call runnable but waiting for a CPU after "
+            f"preemption, {by_cause['cpu_wait_own'] / waiting:.0%} was behind the "
+            "candidate's own threads"
         )
     return notes
 
 
-def _last_line(stderr: str | None) -> str:
-    """``": <perf's last words>"``, or nothing when it said nothing."""
-    lines = [line.strip() for line in (stderr or "").splitlines() if line.strip()]
-    return f": {lines[-1][:200]}" if lines else ""
-
-
-def _perf_sched(ctx: ProfileContext) -> tuple[dict[str, float | int | str], list[str]]:
-    """Figures and notes from ``perf sched`` around the driver, or the reason there are none."""
-    if os.geteuid() != 0:
-        return {"perf_sched": "skipped: needs root"}, []
-    if shutil.which("perf") is None:
-        return {"perf_sched": "skipped: perf not found (Debian package linux-perf)"}, []
-    missing = sched_tracepoints()
-    if missing is not None:
-        return {"perf_sched": f"unavailable: {missing}"}, []
-    seconds = min(PERF_SCHED_SECONDS, max(ctx.budget, 0.5))
-    timeout = min(ctx.timeout, PERF_SCHED_TIMEOUT)
-    # perf in the tool sandbox (tracepoints need its privileges); the driver in the strict
-    # one before it loads the candidate; timehist reads the recording inside the sandbox.
-    jail = tool_jail(
-        ctx,
-        "perf-sched",
-        "driver",
-        read=(Path("/proc"), Path("/sys")),
-        allow=("exec", "fork", "perf", "capabilities"),
-    )
+def _blocked(
+    ctx: ProfileContext,
+) -> tuple[dict[str, float | int | str], list[LineHotspot], list[str]]:
+    """Figures, lines and notes of blocked time from the profile's perf recording, or the
+    reason there are none."""
+    shared = ctx.shared_recording
+    if shared is None or shared.made is None:  # check before paying for a recording
+        if shutil.which("perf") is None:
+            return {"blocked_by_line": "unavailable: perf not found (install linux-perf)"}, [], []
+        reason = sched_unavailable()
+        if reason is not None:
+            return {"blocked_by_line": f"unavailable: {reason}"}, [], []
     try:
-        data = jail.scratch / "sched.data"
-        driver = driver_command(
-            ctx.shared_object, ctx.inputs, seconds=seconds, sandbox=jail.driver_args()
-        )
-        record = ["perf", "sched", "record", "-o", str(data), "--", *driver]
-        recorded = run_jailed(record, jail, timeout=timeout)
-        if recorded.returncode not in (0, None):
-            # One more try for a recording disturbed by what else runs; a second
-            # failure is shown.
-            recorded = run_jailed(record, jail, timeout=timeout)
-        containment = jail.containment()
-        if recorded.returncode != 0 or not data.is_file():
-            state = "timed out" if recorded.timed_out else f"exit {recorded.returncode}"
-            said = _last_line(recorded.stderr)
-            return {"perf_sched": f"failed: perf sched record {state}{said}"}, []
-        if not containment.full and ctx.require_containment:
-            return {"perf_sched": f"skipped: containment {containment.summary()}"}, []
-        ctx.containment_seen.append(containment)
-        shown = run_jailed(
-            ["perf", "sched", "timehist", "-i", str(data), "--state"], jail, timeout=timeout
-        )
-    finally:
-        jail.remove()
-    if shown.returncode != 0:
-        said = _last_line(shown.stderr)
-        return {"perf_sched": f"failed: perf sched timehist exit {shown.returncode}{said}"}, []
-    try:
-        summary = parse_perf_sched_timehist(shown.stdout)
-    except PerfSchedError as error:
-        return {"perf_sched": f"failed: {error}"}, []
-    return {"perf_sched": f"recorded {seconds:g} s", **_sched_figures(summary)}, _sched_notes(
-        summary
-    )
+        recording = ctx.perf_recording()
+    except (ToolFailedError, ProfilerOutputError) as error:
+        return {"blocked_by_line": f"unavailable: {error}"}, [], []
+    if recording.sched_unavailable is not None:
+        return {"blocked_by_line": f"unavailable: {recording.sched_unavailable}"}, [], []
+    found = intervals(recording)
+    by_cause = per_cause(found, recording.calls)
+    figures: dict[str, float | int | str] = {
+        "blocked_by_line": f"{len(found)} switches over {recording.calls} calls",
+        **{f"blocked_us_per_call_{cause}": us for cause, us in by_cause.items()},
+    }
+    lines = per_line(found, recording.calls)
+    notes = _blocked_notes(by_cause, recording.wall_us_per_call)
+    return figures, _blocked_hotspots(ctx, lines), notes
 
 
 def run(ctx: ProfileContext) -> ProfileSection:
-    """Off-CPU figures of the measurement, plus ``perf sched`` when running as root."""
+    """Off-CPU figures of the measurement, plus blocked time by line and cause from perf
+    (sched:sched_switch, as root)."""
     offcpu = ctx.measurement.get("offcpu")
     if not offcpu:
         return unavailable("offcpu", "the measurement has no off-CPU figures")
     if int(offcpu.get("calls", 0)) <= 0 or int(offcpu.get("wall_ns", 0)) <= 0:
         return unavailable("offcpu", "the measurement timed no calls")
     figures = _native_figures(offcpu)
-    notes = _native_notes(figures)
-    sched_figures, sched_notes = _perf_sched(ctx)
+    blocked_figures, hotspots, blocked_notes = _blocked(ctx)
+    notes = _native_notes(figures, blocked_figures)
     return ProfileSection(
         "offcpu",
         True,
-        label="wall vs thread CPU time, getrusage switches, schedstat; perf sched as root",
-        figures={**figures, **sched_figures},
-        notes=notes + sched_notes,
+        label=(
+            "the measuring thread: wall vs thread CPU time, getrusage switches, schedstat; "
+            "per line: perf record of sched:sched_switch with call stacks (as root), "
+            "microseconds off the CPU per aiopt_run call by cause"
+        ),
+        figures={**figures, **blocked_figures},
+        hotspots=hotspots,
+        notes=notes[:1] + blocked_notes + notes[1:],
     )
 
 

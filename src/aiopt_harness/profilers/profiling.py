@@ -23,6 +23,7 @@ from ..sandbox.verdict import Status
 from ..tasks.task import Task, load_task
 from .context import ProfileContext
 from .driver import profiling_build, write_driver_inputs
+from .recording import SharedRecording
 from .section import ProfileSection, unavailable
 
 PROFILERS = ("counters", "simulated", "sampling", "causal", "offcpu")
@@ -135,6 +136,8 @@ def profile(
     build = profiling_build(source, the_task)
     with tempfile.TemporaryDirectory(prefix="aiopt-profile-") as scratch:
         inputs = write_driver_inputs(the_task, Path(scratch) / "inputs")
+        # one perf session for the sections that read stacks
+        recording = SharedRecording(wanted=bool({"sampling", "offcpu"} & set(profilers)))
 
         def section_of(name: str) -> ProfileSection:
             if build.shared_object is None:
@@ -152,6 +155,7 @@ def profile(
                 timeout=max(timeout, causal_budget + 30) if name == "causal" else timeout,
                 measurement=result.measurement,
                 require_containment=require_containment,
+                shared_recording=None if name == "causal" else recording,
             )
             context.work_dir.mkdir()
             section = _run_one(name, context)
@@ -170,7 +174,9 @@ def profile(
                     sections = list(pool.map(section_of, profilers))
             else:
                 sections = [section_of(name) for name in profilers]
-        result.sections.update(zip(profilers, sections, strict=True))
+        for name, section in zip(profilers, sections, strict=True):
+            result.sections[name] = section
+            result.sections.update(section.subsections)
     result.sections.update(
         _extra_sections(
             Path(bcoz_profile) if bcoz_profile else None,

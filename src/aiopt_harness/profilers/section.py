@@ -35,6 +35,9 @@ class ProfileSection:
     hotspots: list[LineHotspot] = field(default_factory=list)  # ranked, most important first
     notes: list[str] = field(default_factory=list)  # phenomena in words (e.g. causal curves)
     seconds: float = 0.0  # how long the profiler took
+    # sections made from the same run (e.g. page faults from sampling's perf recording):
+    # profile() lists them beside this one
+    subsections: dict[str, ProfileSection] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         if not self.available:

@@ -19,7 +19,7 @@ import os
 import re
 import shutil
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -27,11 +27,14 @@ from pathlib import Path
 
 from ..common.paths import cache_dir
 from ..sandbox.tool_jail import ToolJail
+from .attribution import attribute as attribute_sample
+from .attribution import called_frames
 from .context import ProfileContext
 from .driver import driver_command, run_jailed, run_tool, tool_jail
 from .errors import ProfilerOutputError, ToolFailedError
+from .recording import Recording
 from .section import LineHotspot, ProfileSection, unavailable
-from .shared import CANDIDATE_FILE, candidate_line, resolve_lines, tail
+from .shared import CANDIDATE_FILE, candidate_line, resolve_lines, short_symbol, tail
 
 GEOMETRY = ("--I1=32768,8,64", "--D1=32768,8,64", "--LL=8388608,16,64")
 RUNS = 1  # aiopt_run calls measured (fixed, so that two profiles are identical)
@@ -301,10 +304,12 @@ def _owners(shared_object: Path, deadline: float) -> dict[InlineKey, int]:
 
 @dataclass
 class Attributed:
-    """A candidate line's cost: its own rows plus the inlined header rows charged to it."""
+    """A candidate line's cost: its own rows plus the inlined header rows and the called
+    functions' costs charged to it."""
 
     cost: LineCost
     inlined: LineCost
+    called: LineCost = LineCost()
 
 
 def attribute(
@@ -344,6 +349,11 @@ def _hotspots(ctx: ProfileContext, lines: Mapping[int, Attributed]) -> list[Line
                 "mispredicts": _per_run(entry.cost.mispredicts),
                 "cycle_estimate": _per_run(entry.cost.estimate),
                 "inlined_share": entry.inlined.estimate / entry.cost.estimate,
+                **(
+                    {"called_share": entry.called.estimate / entry.cost.estimate}
+                    if entry.called.estimate
+                    else {}
+                ),
             },
             rank_value=_per_run(entry.cost.estimate),
         )
@@ -362,6 +372,7 @@ def _figures(
     total = sum((entry.cost for entry in lines.values()), LineCost())
     total += sum(outside.values(), LineCost())
     inlined = sum((entry.inlined for entry in lines.values()), LineCost())
+    called = sum((entry.called for entry in lines.values()), LineCost())
     candidate = sum((entry.cost for entry in lines.values()), LineCost())
     figures: dict[str, float | int | str] = {
         "runs": RUNS,
@@ -375,6 +386,7 @@ def _figures(
         "mispredict_rate": _ratio(total.mispredicts, total.branches),
         "candidate_share": _ratio(candidate.estimate, total.estimate),
         "inlined_into_candidate_share": _ratio(inlined.estimate, total.estimate),
+        "called_from_candidate_share": _ratio(called.estimate, total.estimate),
         "outside_candidate_share": _ratio(total.estimate - candidate.estimate, total.estimate),
     }
     ranked = sorted(outside.items(), key=lambda item: -item[1].estimate)[:TOP_OUTSIDE]
@@ -446,6 +458,11 @@ def _profile(ctx: ProfileContext, deadline: float) -> ProfileSection:
     else:
         notes.append("binutils not found: inlined std:: code is not charged to candidate lines")
     lines, outside = attribute(after.events, subtract(after, before), owners)
+    call_sites, why_not = _call_sites(ctx)
+    if call_sites is None:
+        notes.append(f"called library code is not charged to candidate lines: {why_not}")
+    else:
+        outside = charge_called(lines, outside, call_sites)
     return ProfileSection(
         "simulated",
         True,
@@ -454,6 +471,61 @@ def _profile(ctx: ProfileContext, deadline: float) -> ProfileSection:
         hotspots=_hotspots(ctx, lines),
         notes=notes,
     )
+
+
+def symbol_key(name: str) -> str:
+    """A function's name as both cachegrind and perf spell it: no symbol version, no
+    parameters or template arguments."""
+    return short_symbol(name.split("@", 1)[0], limit=10_000)
+
+
+CallSites = dict[str, Counter[int]]  # function (symbol_key) -> candidate line -> samples
+
+
+def call_sites(recording: Recording) -> CallSites:
+    """For every function on the sampled stacks, the lines its samples were charged to."""
+    sites: CallSites = defaultdict(Counter)
+    for sample in recording.of_event(recording.time_event):
+        where = attribute_sample(
+            sample, recording.candidate_dso, recording.chains, recording.blocks
+        )
+        if where.line is None:
+            continue
+        called = called_frames(sample, recording.candidate_dso, recording.chains)
+        for name in {symbol_key(frame.symbol) for frame in called}:
+            sites[name][where.line] += 1
+    return dict(sites)
+
+
+def charge_called(
+    lines: dict[int, Attributed], outside: Mapping[str, LineCost], sites: CallSites
+) -> dict[str, LineCost]:
+    """Charges each outside function's cost to the candidate lines its sampled stacks were
+    charged to, in proportion to the samples (all of it when one line calls it); returns
+    what is left outside (functions never sampled)."""
+    left: dict[str, LineCost] = {}
+    for function, cost in outside.items():
+        counts = sites.get(symbol_key(function))
+        if not counts:
+            left[function] = cost
+            continue
+        total = sum(counts.values())
+        for line, n in counts.items():
+            share = LineCost(*(round(v * n / total) for v in cost.astuple()))
+            entry = lines.setdefault(line, Attributed(LineCost(), LineCost()))
+            entry.cost += share
+            entry.called += share
+    return left
+
+
+def _call_sites(ctx: ProfileContext) -> tuple[CallSites | None, str]:
+    """The sampled call sites from the profile's perf recording, if this profile makes one."""
+    if ctx.shared_recording is None or not ctx.shared_recording.wanted:
+        return None, "no perf recording in this profile (the sampling profiler makes it)"
+    try:
+        return call_sites(ctx.perf_recording()), ""
+    except (ToolFailedError, ProfilerOutputError) as error:
+        return None, f"the perf recording failed: {error}"
 
 
 def run(ctx: ProfileContext) -> ProfileSection:
