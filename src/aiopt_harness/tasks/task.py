@@ -143,9 +143,7 @@ def find_task(spec: str | Path) -> Path:
     named = named_task(spec) if isinstance(spec, str) else None
     if named is not None:
         return named
-    raise TaskError(
-        f"no task {str(spec)!r}: not a directory nor a built-in task ({known_names()})"
-    )
+    raise TaskError(f"no task {str(spec)!r}: not a directory nor a built-in task ({known_names()})")
 
 
 def load_task(path: str | Path) -> Task:
