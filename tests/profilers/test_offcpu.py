@@ -10,15 +10,13 @@ from typing import Any
 
 import pytest
 
-from aiopt_harness.profilers import offcpu
+from aiopt_harness.profilers import offcpu, recording
 from aiopt_harness.profilers.context import ProfileContext
 from aiopt_harness.profilers.errors import ProfilerOutputError
 from aiopt_harness.profilers.offcpu import (
     BperfReportError,
-    PerfSchedError,
     load_bperf_report,
     parse_bperf_report,
-    parse_perf_sched_timehist,
 )
 from aiopt_harness.profilers.shared import short_symbol
 from tests.conftest import DATA
@@ -44,7 +42,7 @@ def _context(tmp_path: Path, measurement: dict[str, Any], *, build: bool = False
 
 
 def test_native_figures(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(offcpu.os, "geteuid", lambda: 1000)
+    monkeypatch.setattr(recording.os, "geteuid", lambda: 1000)
     section = offcpu.run(_context(tmp_path, {"offcpu": NATIVE}))
     assert section.available
     figures = section.figures
@@ -55,14 +53,16 @@ def test_native_figures(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     assert figures["voluntary_switches_per_call"] == 0.5
     assert figures["involuntary_switches_per_call"] == 0.1
     assert figures["timeslices_per_call"] == 1.6
-    assert figures["perf_sched"] == "skipped: needs root"
+    assert figures["blocked_by_line"] == (
+        "unavailable: needs root (the sched:sched_switch tracepoint)"
+    )
     assert section.notes[0].startswith("the thread was off the CPU for 25.0%")
     assert any("run queue" in note for note in section.notes)
     assert section.hotspots == []
 
 
 def test_native_figures_without_schedstat(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(offcpu.os, "geteuid", lambda: 1000)
+    monkeypatch.setattr(recording.os, "geteuid", lambda: 1000)
     native = {**NATIVE, "cpu_ns": 199_000_000, "runqueue_wait_ns": None, "run_ns": None}
     native["timeslices"] = None
     section = offcpu.run(_context(tmp_path, {"offcpu": native}))
@@ -77,49 +77,18 @@ def test_no_offcpu_figures_is_unavailable(tmp_path: Path) -> None:
     assert section.reason == "the measurement has no off-CPU figures"
 
 
-def test_recorded_perf_sched_timehist() -> None:
-    summary = parse_perf_sched_timehist((PROFILES / "perf_sched_timehist.txt").read_text())
-    assert summary.switches_by_state == {"R": 40, "X": 1}
-    assert summary.run_ms == pytest.approx(620.598)
-    # time off the CPU after a preemption (state R) is run-queue time
-    assert summary.runqueue_ms == pytest.approx(4.564)
-    assert summary.sleep_ms_by_state == {}
-
-
-def test_perf_sched_sleep_is_attributed_to_the_previous_state() -> None:
-    text = (
-        "    10.000000 [0000]  aiopt-driver[7]    0.000   0.000   5.000   S\n"
-        "    10.010000 [0000]  aiopt-driver[7]    4.000   1.000   2.000   D\n"
-        "    10.020000 [0001]  aiopt-driver[7]    6.000   0.500   3.000   R\n"
-        "    10.030000 [0001]  other task[8]      9.000   0.000   3.000   S\n"
+def test_unprivileged_blocked_time_is_unavailable_with_its_reason(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(recording.os, "geteuid", lambda: 1000)
+    section = offcpu.run(_context(tmp_path, {"offcpu": NATIVE}))
+    assert section.available
+    assert section.figures["blocked_by_line"] == (
+        "unavailable: needs root (the sched:sched_switch tracepoint)"
     )
-    summary = parse_perf_sched_timehist(text)
-    assert summary.sleep_ms_by_state == {"S": 4.0, "D": 6.0}
-    assert summary.runqueue_ms == pytest.approx(1.5)
-    assert summary.run_ms == pytest.approx(10.0)
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "    10.000000 [0000]  aiopt-driver[7]    0.000   0.00",  # truncated row
-        "nothing here\n",
-        "    10.000000 [0000]  other[8]    0.000   0.000   5.000   S\n",
-    ],
-)
-def test_bad_perf_sched_output_raises(text: str) -> None:
-    with pytest.raises(PerfSchedError):
-        parse_perf_sched_timehist(text)
-
-
-@pytest.mark.skipif(
-    os.geteuid() != 0 or shutil.which("perf") is None, reason="perf sched needs root and perf"
-)
-def test_live_perf_sched(tmp_path: Path) -> None:
-    section = offcpu.run(_context(tmp_path, {"offcpu": NATIVE}, build=True))
-    assert section.figures["perf_sched"] == "recorded 2 s", section.figures
-    assert float(section.figures["perf_sched_run_ms"]) > 0
-    assert any(note.startswith("perf sched (whole driver run") for note in section.notes)
+    assert section.hotspots == []
+    runqueue = next(note for note in section.notes if "run queue" in note)
+    assert "not known" in runqueue and "other processes, not" not in runqueue
 
 
 def test_bperf_report_entries() -> None:

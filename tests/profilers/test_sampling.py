@@ -1,4 +1,4 @@
-"""The sampling (perf) profiler: its parsers on recorded output, and the real tool."""
+"""The sampling (perf) profiler: perf script text, where a stack lands, and the real tool."""
 
 from __future__ import annotations
 
@@ -8,52 +8,112 @@ from pathlib import Path
 import pytest
 
 from aiopt_harness.profilers import sampling
+from aiopt_harness.profilers.attribution import EvolveBlocks, attribute, lookup_addresses
 from aiopt_harness.profilers.context import ProfileContext
 from aiopt_harness.profilers.errors import ProfilerOutputError
-from aiopt_harness.profilers.sampling import attribute, parse_perf_script, run_phase
+from aiopt_harness.profilers.perf_script import Frame, Sample, parse_perf_script
 from aiopt_harness.profilers.shared import candidate_line, parse_addr2line
 from tests.conftest import DATA
 from tests.profilers.contexts import profile_context
 
 PROFILES = DATA / "profiles"
 INNER_LOOP = range(21, 24)  # matmul initial.cpp: the k loop
-# the candidate's shared object when the recorded outputs were made
-RECORDED_SO = (
-    "/root/.cache/aiopt-harness/so/b7/"
-    "b790d1c9fbd32ad23620b8e5831954479e50327da48b9a08b44751e8400f15cf.so"
+SO = "/cache/so/candidate.so"
+LIBC = "/usr/lib/x86_64-linux-gnu/libc.so.6"
+
+SCRIPT = f"""\
+   700/700   10.000100:    1001001 task-clock/freq=999/: 
+	            1244 aiopt_run+0x54 ({SO})
+	           27249 __libc_start_call_main+0x79 ({LIBC})
+
+   700/700   10.000200:          6 page-faults/freq=999/: 
+
+   700/700   10.000300:          1 sched:sched_switch: prev_comm=aiopt-driver prev_pid=700 prev_prio=120 prev_state=S ==> next_comm=swapper/0 next_pid=0 next_prio=120
+	ffffffff82302a65 __schedule+0x525 ([kernel.kallsyms])
+	ffffffff8230aa1b do_nanosleep+0x7b ([kernel.kallsyms])
+	           d3e52 __nanosleep+0x12 ({LIBC})
+	            1300 aiopt_run+0x80 ({SO})
+
+   700/700   10.000310: PERF_RECORD_SWITCH OUT        
+   700/700   10.000420: PERF_RECORD_SWITCH IN         
+   700/701   10.000500: PERF_RECORD_SWITCH OUT preempt
+"""
+
+
+def test_perf_script_samples_and_switches() -> None:
+    script = parse_perf_script(SCRIPT)
+    events = [(s.event, s.tid, s.period, len(s.frames)) for s in script.samples]
+    assert events == [
+        ("task-clock", 700, 1001001, 2),
+        ("page-faults", 700, 6, 0),
+        ("sched:sched_switch", 700, 1, 4),
+    ]
+    assert "prev_state=S" in script.samples[2].trace
+    assert script.samples[0].frames[0] == Frame(0x1244, "aiopt_run", SO)
+    assert [(w.tid, w.out, w.preempt) for w in script.switches] == [
+        (700, True, False),
+        (700, False, False),
+        (701, True, True),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("   1/1   1.5:    1 task-clock: \n\tgarbage without a dso\n\n", "stack frame"),
+        ("\t    1244 aiopt_run+0x54 (/a.so)\n", "outside a sample"),
+        ("   1/1   1.5:    1 task-clock: \n\t    1244 aiopt_run+0x54 (/a.so)", "truncated"),
+    ],
 )
+def test_malformed_or_truncated_perf_script_is_a_clear_error(text: str, message: str) -> None:
+    with pytest.raises(ProfilerOutputError, match=message):
+        parse_perf_script(text)
 
 
-def recorded(name: str) -> str:
-    return (PROFILES / name).read_text()
+def _sample(*frames: tuple[int, str, str]) -> Sample:
+    return Sample(1.0, "task-clock", 1, 1, 1, tuple(Frame(*f) for f in frames))
 
 
-def test_parses_recorded_perf_script_output() -> None:
-    samples = parse_perf_script(recorded("perf_script_matmul.txt"))
-    assert len(samples) == 19
-    assert samples == sorted(samples, key=lambda sample: sample.time)
-    leaf = samples[0].frames[0]
-    assert leaf.symbol == "exc_page_fault" and leaf.dso == "[kernel.kallsyms]"
-    assert any(f.symbol == "aiopt_run" and f.dso == RECORDED_SO for f in samples[-1].frames)
+CANDIDATE = "/b/candidate.cpp"
 
 
-def test_samples_outside_aiopt_run_calls_are_dropped() -> None:
-    samples = parse_perf_script(recorded("perf_script_matmul.txt"))
-    kept = run_phase(samples, RECORDED_SO)
-    assert 0 < len(kept) < len(samples)
-    for sample in kept:
-        assert not any(f.symbol in {"aiopt_init", "_dl_start"} for f in sample.frames)
+def test_a_callers_return_address_is_looked_up_inside_the_call() -> None:
+    """qsort called at the end of an inlined function: the return address is already on
+    the wrapper's next line, the call itself on the qsort line (perf-ninja's
+    function_inlining_1)."""
+    sample = _sample((0x500, "msort_with_tmp", LIBC), (0x1250, "aiopt_run", SO))
+    chains = {
+        0x124F: ((CANDIDATE, 40), (CANDIDATE, 89)),  # the call: qsort's line, inlined
+        0x1250: ((CANDIDATE, 90),),  # the return address: the wrapper's next line
+    }
+    assert lookup_addresses([sample], SO) == {0x124F}
+    blocks = EvolveBlocks(((20, 55),))
+    where = attribute(sample, SO, chains, blocks)
+    assert (where.line, where.on_line, where.inside_block) == (40, False, True)
+    assert where.leaf == f"msort_with_tmp [{Path(LIBC).name}]"
 
 
-def test_samples_land_on_the_inner_loop() -> None:
-    samples = run_phase(parse_perf_script(recorded("perf_script_matmul.txt")), RECORDED_SO)
-    chains = parse_addr2line(recorded("addr2line_matmul.txt"))
-    lines = [attribute(sample, RECORDED_SO, chains).line for sample in samples]
-    assert lines and all(line in INNER_LOOP for line in lines)
+def test_the_innermost_line_inside_the_evolve_block_is_chosen() -> None:
+    # a helper outside the block (line 70) called from the block's line 30
+    sample = _sample((0x2000, "helper", SO), (0x3001, "solve", SO))
+    chains = {0x2000: ((CANDIDATE, 70),), 0x3000: ((CANDIDATE, 30),)}
+    assert attribute(sample, SO, chains, EvolveBlocks(((20, 50),))).line == 30
+    # no line of the block on the stack: the innermost line, marked outside
+    outside = attribute(sample, SO, chains, EvolveBlocks(((80, 90),)))
+    assert (outside.line, outside.inside_block, outside.on_line) == (70, False, True)
+    # a source without markers: every line may change
+    assert attribute(sample, SO, chains, EvolveBlocks.of(["int x;"])).line == 70
+
+
+def test_evolve_blocks_are_read_from_the_markers() -> None:
+    lines = ["a", "// EVOLVE-BLOCK-START", "b", "c", "// EVOLVE-BLOCK-END", "d"]
+    blocks = EvolveBlocks.of(lines)
+    assert blocks.ranges == ((3, 4),)
+    assert [n for n in range(1, 7) if blocks.inside(n)] == [3, 4]
 
 
 def test_addr2line_chains_go_from_inlined_code_outwards() -> None:
-    chains = parse_addr2line(recorded("addr2line_matmul.txt"))
+    chains = parse_addr2line((PROFILES / "addr2line_matmul.txt").read_text())
     assert len(chains) == 4
     for chain in chains.values():
         assert [Path(path).name for path, _ in chain] == ["candidate.cpp", "candidate.cpp"]
@@ -61,21 +121,6 @@ def test_addr2line_chains_go_from_inlined_code_outwards() -> None:
     header = "/usr/include/c++/12/bits/stl_vector.h"
     assert candidate_line(((header, 1124), ("/b/candidate.cpp", 7))) == 7
     assert candidate_line(((header, 1124), ("??", 0))) is None
-
-
-@pytest.mark.parametrize(
-    ("name", "message"),
-    [("perf_script_truncated.txt", "stack frame"), ("perf_script_malformed.txt", "stack frame")],
-)
-def test_truncated_or_malformed_perf_script_is_a_clear_error(name: str, message: str) -> None:
-    with pytest.raises(ProfilerOutputError, match=message):
-        parse_perf_script(recorded(name))
-
-
-def test_a_sample_cut_before_its_end_is_truncated() -> None:
-    text = recorded("perf_script_matmul.txt").rstrip("\n")
-    with pytest.raises(ProfilerOutputError, match="truncated"):
-        parse_perf_script(text)
 
 
 @pytest.mark.parametrize(
@@ -115,3 +160,5 @@ def test_perf_on_matmul_finds_the_inner_loop(tmp_path: Path, matmul_task: Path) 
     assert section.hotspots[0].line in INNER_LOOP
     assert section.hotspots[0].metrics["share"] > 0.3
     assert int(section.figures["samples"]) > 100
+    faults = section.subsections["page_faults"]
+    assert faults.available and "page_faults_per_call" in faults.figures

@@ -1,4 +1,5 @@
-"""The scheduler tracepoints ``perf sched`` needs, and what is said when they are missing."""
+"""The scheduler tracepoints blocked time by line needs, and what is said when they are
+missing."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from aiopt_harness.profilers import offcpu, tracefs
+from aiopt_harness.profilers import offcpu, recording, tracefs
 from tests.profilers.test_offcpu import NATIVE, _context
 
 
@@ -19,15 +20,15 @@ def test_missing_mount_point_is_named(tmp_path: Path, monkeypatch: pytest.Monkey
 
 
 @pytest.mark.skipif(
-    os.geteuid() != 0 or shutil.which("perf") is None, reason="perf sched needs root and perf"
+    os.geteuid() != 0 or shutil.which("perf") is None, reason="the tracepoints need root and perf"
 )
 def test_missing_tracepoints_say_unavailable(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(offcpu, "sched_tracepoints", lambda: "no sched tracepoints (injected)")
+    monkeypatch.setattr(recording, "sched_tracepoints", lambda: "no sched tracepoints (injected)")
     section = offcpu.run(_context(tmp_path, {"offcpu": NATIVE}))
-    assert section.figures["perf_sched"] == "unavailable: no sched tracepoints (injected)"
-    assert "perf_sched_run_ms" not in section.figures
+    assert section.figures["blocked_by_line"] == "unavailable: no sched tracepoints (injected)"
+    assert section.hotspots == []
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="mounting tracefs needs root")
