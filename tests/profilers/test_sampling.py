@@ -21,23 +21,30 @@ INNER_LOOP = range(21, 24)  # matmul initial.cpp: the k loop
 SO = "/cache/so/candidate.so"
 LIBC = "/usr/lib/x86_64-linux-gnu/libc.so.6"
 
-SCRIPT = f"""\
-   700/700   10.000100:    1001001 task-clock/freq=999/: 
-	            1244 aiopt_run+0x54 ({SO})
-	           27249 __libc_start_call_main+0x79 ({LIBC})
-
-   700/700   10.000200:          6 page-faults/freq=999/: 
-
-   700/700   10.000300:          1 sched:sched_switch: prev_comm=aiopt-driver prev_pid=700 prev_prio=120 prev_state=S ==> next_comm=swapper/0 next_pid=0 next_prio=120
-	ffffffff82302a65 __schedule+0x525 ([kernel.kallsyms])
-	ffffffff8230aa1b do_nanosleep+0x7b ([kernel.kallsyms])
-	           d3e52 __nanosleep+0x12 ({LIBC})
-	            1300 aiopt_run+0x80 ({SO})
-
-   700/700   10.000310: PERF_RECORD_SWITCH OUT        
-   700/700   10.000420: PERF_RECORD_SWITCH IN         
-   700/701   10.000500: PERF_RECORD_SWITCH OUT preempt
-"""
+SWITCH = (
+    "prev_comm=aiopt-driver prev_pid=700 prev_prio=120 prev_state=S ==> "
+    "next_comm=swapper/0 next_pid=0 next_prio=120"
+)
+SCRIPT = "\n".join(
+    [
+        "   700/700   10.000100:    1001001 task-clock/freq=999/: ",
+        f"\t            1244 aiopt_run+0x54 ({SO})",
+        f"\t           27249 __libc_start_call_main+0x79 ({LIBC})",
+        "",
+        "   700/700   10.000200:          6 page-faults/freq=999/: ",
+        "",
+        f"   700/700   10.000300:          1 sched:sched_switch: {SWITCH}",
+        "\tffffffff82302a65 __schedule+0x525 ([kernel.kallsyms])",
+        "\tffffffff8230aa1b do_nanosleep+0x7b ([kernel.kallsyms])",
+        f"\t           d3e52 __nanosleep+0x12 ({LIBC})",
+        f"\t            1300 aiopt_run+0x80 ({SO})",
+        "",
+        "   700/700   10.000310: PERF_RECORD_SWITCH OUT        ",
+        "   700/700   10.000420: PERF_RECORD_SWITCH IN         ",
+        "   700/701   10.000500: PERF_RECORD_SWITCH OUT preempt",
+        "",
+    ]
+)
 
 
 def test_perf_script_samples_and_switches() -> None:
