@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from aiopt_harness.profilers import offcpu, recording
+from aiopt_harness.profilers import offcpu
 from aiopt_harness.profilers.context import ProfileContext
 from aiopt_harness.profilers.errors import ProfilerOutputError
 from aiopt_harness.profilers.offcpu import (
@@ -40,7 +41,7 @@ def _context(tmp_path: Path, measurement: dict[str, Any], *, build: bool = False
 
 
 def test_native_figures(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(recording.os, "geteuid", lambda: 1000)
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
     section = offcpu.run(_context(tmp_path, {"offcpu": NATIVE}))
     assert section.available
     figures = section.figures
@@ -60,7 +61,7 @@ def test_native_figures(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
 
 
 def test_native_figures_without_schedstat(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(recording.os, "geteuid", lambda: 1000)
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
     native = {**NATIVE, "cpu_ns": 199_000_000, "runqueue_wait_ns": None, "run_ns": None}
     native["timeslices"] = None
     section = offcpu.run(_context(tmp_path, {"offcpu": native}))
@@ -78,7 +79,7 @@ def test_no_offcpu_figures_is_unavailable(tmp_path: Path) -> None:
 def test_unprivileged_blocked_time_is_unavailable_with_its_reason(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(recording.os, "geteuid", lambda: 1000)
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
     section = offcpu.run(_context(tmp_path, {"offcpu": NATIVE}))
     assert section.available
     assert section.figures["blocked_by_line"] == (
