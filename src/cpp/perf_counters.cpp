@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -173,7 +174,11 @@ CounterGroup::CounterGroup(const std::vector<EventSpec>& events, const PerfOpenF
       continue;
     }
     status.available = true;
-    members_.push_back(Member{statuses_.size(), id, std::move(owned)});
+    struct stat identity {};
+    const bool known = fstat(owned.get(), &identity) == 0;
+    members_.push_back(Member{statuses_.size(), id, std::move(owned),
+                              known ? static_cast<uint64_t>(identity.st_dev) : 0,
+                              known ? static_cast<uint64_t>(identity.st_ino) : 0});
     statuses_.push_back(status);
   }
   buffer_.resize(3 + 2 * members_.size());
@@ -214,6 +219,25 @@ bool CounterGroup::read(std::vector<uint64_t>& out) const {
         break;
       }
     }
+  }
+  return true;
+}
+
+bool CounterGroup::intact() const {
+  for (const Member& member : members_) {
+    struct stat identity {};
+    if (fstat(member.fd.get(), &identity) != 0 ||
+        static_cast<uint64_t>(identity.st_dev) != member.device ||
+        static_cast<uint64_t>(identity.st_ino) != member.inode) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool CounterSet::descriptors_intact() const {
+  for (const CounterGroup& group : groups_) {
+    if (!group.intact()) return false;
   }
   return true;
 }

@@ -17,11 +17,15 @@
 
 namespace aiopt {
 
-// A perf counter ioctl or read failed: the harness's problem, not the candidate's.
+// A perf counter ioctl or read failed: the harness's problem, not the candidate's, unless
+// its message starts with kDescriptorsTampered (the counters' descriptors were closed or
+// replaced after they were opened: only code running in the worker, the candidate's, can).
 class CounterReadError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
+
+inline constexpr const char* kDescriptorsTampered = "descriptors tampered: ";
 
 // One countable event, by the name the harness reports it under.
 struct EventSpec {
@@ -73,12 +77,17 @@ class CounterGroup {
   // entry (0 for unavailable ones) appended to out. Returns false on a failed read.
   bool read(std::vector<uint64_t>& out) const;
   size_t words_per_read() const { return 2 + statuses_.size(); }
+  // Whether every member's descriptor still refers to the event it opened (fstat's
+  // device and inode as at open).
+  bool intact() const;
 
  private:
   struct Member {
     size_t status_index;
     uint64_t id;
     FileDescriptor fd;
+    uint64_t device = 0;
+    uint64_t inode = 0;
   };
   std::vector<CounterStatus> statuses_;
   std::vector<Member> members_;  // members_[0] is the leader
@@ -104,6 +113,8 @@ class CounterSet {
   // Writes counter_count() values to out.
   bool stop_and_read(double* out);
   void stop();
+  // Whether every counter descriptor is still the one opened (CounterGroup::intact).
+  bool descriptors_intact() const;
 
  private:
   bool disable_all() const;

@@ -37,12 +37,15 @@
 //   117  the limits or the crash note could not be set up
 //   118  the sandbox report could not be written, or a sandbox layer is missing and
 //        --require-containment yes was given (the candidate was never loaded)
+//   119  a protocol descriptor no longer refers to the pipe it was at start (closed or
+//        replaced by the candidate): checked after every request, before the reply
 // A candidate can end the process however it likes (exit(), signals, these very codes):
 // the trusted side treats every exit as a claim.
 #include <alloca.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -76,6 +79,22 @@ constexpr int kExitLoadError = 114;
 constexpr int kExitAbiError = 115;
 constexpr int kExitNoMemory = 116;
 constexpr int kExitSetupFailed = 117;
+constexpr int kExitDescriptorsTampered = 119;
+
+// What a descriptor refers to (fstat's device and inode); {0, 0} when it is not open.
+struct FileIdentity {
+  uint64_t device = 0;
+  uint64_t inode = 0;
+  bool same(const FileIdentity& other) const {
+    return device == other.device && inode == other.inode;
+  }
+};
+
+FileIdentity identity_of(int fd) {
+  struct stat status {};
+  if (fstat(fd, &status) != 0) return {};
+  return {static_cast<uint64_t>(status.st_dev), static_cast<uint64_t>(status.st_ino)};
+}
 
 struct Options {
   std::string shared_object;
@@ -203,6 +222,8 @@ void keep(const void* address) { asm volatile("" : : "g"(address) : "memory"); }
 [[noreturn]] __attribute__((noinline)) void serve(aiopt::WorkerSession& session,
                                                   aiopt::protocol::Reply& reply, int request_fd,
                                                   int reply_fd) {
+  const FileIdentity request_pipe = identity_of(request_fd);
+  const FileIdentity reply_pipe = identity_of(reply_fd);
   for (;;) {
     aiopt::protocol::Request request;  // a fresh payload buffer for every request
     switch (aiopt::protocol::read_request(request_fd, request)) {
@@ -215,6 +236,9 @@ void keep(const void* address) { asm volatile("" : : "g"(address) : "memory"); }
         break;
     }
     const bool quit = session.handle(request, reply);
+    if (!identity_of(request_fd).same(request_pipe) || !identity_of(reply_fd).same(reply_pipe)) {
+      _exit(kExitDescriptorsTampered);  // a reply into the candidate's own pipe could block
+    }
     const std::vector<unsigned char>& frame = reply.finish();
     if (!aiopt::protocol::write_all(reply_fd, frame.data(), frame.size())) _exit(kExitReplyFailed);
     if (quit) {

@@ -115,3 +115,54 @@ def test_stratified_copy_ratio_falls_back_with_a_lone_pair() -> None:
     assert stratified_copy_ratio(rounds, [0, 1, 0]) == copy_ratio(rounds)
     with pytest.raises(ValueError):
         stratified_copy_ratio(rounds, [0, 1])
+
+
+def test_time_stats_tail_over_the_median() -> None:
+    # nine calls of 1 and one of 17: the 17x call is in p99 and max, not in the median
+    stats = time_stats([1.0] * 9 + [17.0])
+    assert stats.median == 1.0
+    assert stats.p90 == pytest.approx(2.6)  # numpy's linear method: 1 + 0.1 * 16
+    assert stats.p99 == pytest.approx(float(np.quantile([1.0] * 9 + [17.0], 0.99)))
+    tail = stats.tail()
+    assert tail["max_over_median"] == pytest.approx(17.0)
+    assert tail["mean_over_median"] == pytest.approx(2.6)
+    assert set(stats.to_dict()) >= {"p90", "p99", "max_over_median", "p99_over_median"}
+
+
+def test_mean_cost_ratio_is_the_ratio_of_totals_per_pair() -> None:
+    from aiopt_harness.common.statistics import mean_cost_ratio, stratified_pair_ratio
+
+    # per pair: baseline total / candidate total; four pairs, two strata
+    totals = [(30.0, 10.0), (33.0, 11.0), (27.0, 10.0), (36.0, 12.0)]
+    strata = [0, 0, 1, 1]
+    result = mean_cost_ratio(totals, strata)
+    logs = [math.log(a / b) for a, b in totals]
+    assert result == stratified_pair_ratio(logs, strata)
+    expected = math.exp(((logs[0] + logs[1]) / 2 + (logs[2] + logs[3]) / 2) / 2)
+    assert result.estimate == pytest.approx(expected)
+    assert result.low < result.estimate < result.high
+
+
+def test_mean_cost_counts_the_periodic_call_the_best_case_misses() -> None:
+    from aiopt_harness.common.statistics import mean_cost_ratio
+
+    # 12 pairs x 16 rounds; the candidate costs what the baseline does, but every 8th of
+    # its calls costs 17x: its mean cost is 3x the baseline's
+    rng = random.Random(5)
+    per_pair_rounds: list[list[float]] = []
+    totals = []
+    for _ in range(12):
+        a_calls = [1.0 * rng.uniform(0.99, 1.01) for _ in range(32)]
+        b_calls = [(17.0 if (i + 1) % 8 == 0 else 1.0) * rng.uniform(0.99, 1.01) for i in range(32)]
+        totals.append((sum(a_calls), sum(b_calls)))
+        per_pair_rounds.append(
+            [
+                math.log(min(a_calls[2 * r : 2 * r + 2]) / min(b_calls[2 * r : 2 * r + 2]))
+                for r in range(16)
+            ]
+        )
+    strata = [k % 4 for k in range(12)]
+    assert stratified_copy_ratio(per_pair_rounds, strata).estimate == pytest.approx(1.0, abs=0.02)
+    mean_cost = mean_cost_ratio(totals, strata)
+    assert mean_cost.estimate == pytest.approx(1 / 3, rel=0.02)
+    assert mean_cost.high < 0.35

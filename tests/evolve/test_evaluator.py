@@ -73,7 +73,11 @@ def test_correct_candidate_with_and_without_profile(tiny_task: Path, tmp_path: P
         assert result.metrics["ci_low"] <= result.metrics["speedup"] <= result.metrics["ci_high"]
         assert_plain(result.metrics)
     assert "Runtime profile of this program" in on.artifacts["profile"]
-    assert off.artifacts == {}
+    # both tracks see what the score is made of: mean cost, best case, per-call spread
+    assert set(off.artifacts) == {"timing"}
+    for result in (on, off):
+        assert "by mean cost per call (the score)" in result.artifacts["timing"]
+        assert "per-call spread over the median" in result.artifacts["timing"]
     # the first ok result is a new best: confirmed by a second comparison
     assert on.metrics["confirmed"] == 1.0
     log = [json.loads(line) for line in (tmp_path / "on" / "evaluations.jsonl").open()]

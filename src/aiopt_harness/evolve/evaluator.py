@@ -31,6 +31,7 @@ from openevolve.evaluation_result import EvaluationResult
 from ..build.compiler import compile_candidate
 from ..common.paths import cache_dir
 from ..measurement.harness import check, compare
+from ..measurement.report import timing_summary
 from ..measurement.results import CompareResult
 from ..profilers.mutation_context import generate_mutation_context
 from ..profilers.profiling import profile
@@ -264,7 +265,7 @@ def _evaluate(
             confirmed = True
     BestScore(settings.state_path(task)).offer(score, str(source))
 
-    artifacts: dict[str, str] = {}
+    artifacts: dict[str, str] = {"timing": timing_summary(first)}
     if settings.profile:
         with stages.timed("profile"):
             left = settings.deadline - (time.monotonic() - started)

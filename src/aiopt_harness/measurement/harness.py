@@ -234,6 +234,7 @@ def measure(
         samples=_samples(result),
         containment=result.containment.summary(),
         cache_repairs=list(result.cache_repairs),
+        machine_load=dict(result.machine_load),
     )
 
 
@@ -265,7 +266,8 @@ def compare(
     ``precision`` > 0 they stop early once the 95% interval's relative half-width is that
     small after ``min_rounds`` rounds per pair; that rule lowers the interval's coverage
     (it stops when the layouts drawn happen to agree), so it is off by default.
-    speedup = baseline time / candidate time: above 1 the candidate is faster. A speedup
+    speedup = baseline mean time per call / candidate mean time per call (every timed call
+    counts: periodic work included): above 1 the candidate is faster. A speedup
     above ``plausible_speedup`` is measured again in fresh processes on fresh inputs; the
     more conservative of the two counts, and two more than 1.5x apart are ``implausible``.
     """
@@ -325,7 +327,8 @@ def compare(
     pairs = len(result.per_copy_log_ratios)
     message = (
         f"{pairs} copy pairs x {result.rounds} rounds on fresh inputs, every output checked; "
-        f"stopped by {result.stopped_by}; 95% interval over copy pairs{note}"
+        f"stopped by {result.stopped_by}; speedup in mean cost per call, 95% interval over "
+        f"copy pairs{note}"
     )
     return CompareResult(
         Status.OK,
@@ -342,6 +345,7 @@ def compare(
         confidence=estimate.confidence,
         rounds=pairs * result.rounds,
         p10_ratio=base_times.p10 / cand_times.p10,
+        best_case=result.best_case(),
         baseline_time_ns=base_times,
         candidate_time_ns=cand_times,
         baseline_counters=_counters(result, 0),
@@ -353,4 +357,5 @@ def compare(
         samples=_samples(result),
         containment=result.containment.summary(),
         cache_repairs=list(result.cache_repairs),
+        machine_load=dict(result.machine_load),
     )

@@ -12,9 +12,23 @@ def _ms(ns: float) -> str:
 
 def _time_rows(label: str, stats: TimeStats) -> list[str]:
     return [
-        f"{label:<12} min {_ms(stats.min)}   p10 {_ms(stats.p10)}   median {_ms(stats.median)}"
-        f"   ({stats.n} calls)"
+        f"{label:<12} mean {_ms(stats.mean)}   min {_ms(stats.min)}   median "
+        f"{_ms(stats.median)}   p90 {_ms(stats.p90)}   p99 {_ms(stats.p99)}   max "
+        f"{_ms(stats.max)}   ({stats.n} calls)",
+        f"{'':<12} {tail_sentence(stats)}",
     ]
+
+
+def tail_sentence(stats: TimeStats) -> str:
+    """The per-call spread in words: how much slower than the median the slow calls are."""
+    tail = stats.tail()
+    if not tail:
+        return "per-call spread: unavailable: no positive median"
+    return (
+        f"per-call spread over the median: p90 {tail['p90_over_median']:.2f}x, p99 "
+        f"{tail['p99_over_median']:.2f}x, max {tail['max_over_median']:.2f}x; mean "
+        f"{tail['mean_over_median']:.2f}x"
+    )
 
 
 def _counter_value(reading: CounterReading) -> str:
@@ -74,8 +88,14 @@ def format_compare(result: CompareResult) -> str:
         )
         lines.append(
             f"speedup      {result.speedup:.4f}  interval [{result.ci_low:.4f}, "
-            f"{result.ci_high:.4f}]  ({verdict}; baseline time / candidate time)"
+            f"{result.ci_high:.4f}]  ({verdict}; baseline mean time per call / candidate's)"
         )
+        if result.best_case is not None:
+            best = result.best_case
+            lines.append(
+                f"best case    {best.estimate:.4f}  interval [{best.low:.4f}, {best.high:.4f}]"
+                "  (fastest calls of each round; not the score)"
+            )
     if result.baseline_time_ns is not None:
         lines += _time_rows("baseline", result.baseline_time_ns)
     if result.candidate_time_ns is not None:
@@ -89,3 +109,20 @@ def format_compare(result: CompareResult) -> str:
     if rows:
         lines += ["candidate " + rows[0], *rows[1:]]
     return "\n".join(lines)
+
+
+def timing_summary(result: CompareResult) -> str:
+    """What the score is made of, in two lines for a mutation prompt (both tracks alike):
+    the mean cost per call against the baseline's, the best-case figure beside it, and the
+    candidate's per-call spread (so that "every 8th call is 17x slower" is visible)."""
+    cand, base = result.candidate_time_ns, result.baseline_time_ns
+    if result.speedup is None or cand is None or base is None:
+        return "timing unavailable: no timed comparison"
+    line = (
+        f"mean {cand.mean / 1e6:.3f} ms per call against the initial program's "
+        f"{base.mean / 1e6:.3f} ms: speedup {result.speedup:.3f}x "
+        f"[{result.ci_low:.3f}, {result.ci_high:.3f}] by mean cost per call (the score)"
+    )
+    if result.best_case is not None:
+        line += f"; the fastest calls alone would say {result.best_case.estimate:.3f}x"
+    return line + f"\ncandidate {tail_sentence(cand)} ({cand.n} calls)"

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from ..common.statistics import TimeStats
+from ..common.statistics import RatioEstimate, TimeStats
 from ..sandbox.verdict import Status
 
 
@@ -69,6 +69,8 @@ class MeasureResult:
     stderr: str = ""
     containment: str | None = None  # "full" or "partial (layer: reason)"; None: not run
     cache_repairs: list[str] = field(default_factory=list)  # tampered entries rebuilt
+    # busy shares over the timed rounds: measuring_cpu_busy, other_cpus_busy (None: unread)
+    machine_load: dict[str, float | None] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -100,6 +102,8 @@ class MeasureResult:
             result["containment"] = self.containment
         if self.cache_repairs:
             result["cache_repairs"] = list(self.cache_repairs)
+        if self.machine_load:
+            result["machine_load"] = dict(self.machine_load)
         if self.stdout:
             result["stdout"] = self.stdout
         if self.stderr:
@@ -123,6 +127,9 @@ class CompareResult:
     confidence: float | None = None  # exact coverage of [ci_low, ci_high]
     rounds: int = 0
     p10_ratio: float | None = None  # baseline p10 / candidate p10, a second estimate
+    # The best-case figure: per round the fastest call of each program (median over
+    # rounds, mean over pairs). Blind to periodic work: a second number, never the score.
+    best_case: RatioEstimate | None = None
     baseline_time_ns: TimeStats | None = None
     candidate_time_ns: TimeStats | None = None
     baseline_counters: dict[str, CounterReading] = field(default_factory=dict)
@@ -136,6 +143,8 @@ class CompareResult:
     stderr: str = ""
     containment: str | None = None  # "full" or "partial (layer: reason)"; None: not run
     cache_repairs: list[str] = field(default_factory=list)  # tampered entries rebuilt
+    # busy shares over the timed rounds: measuring_cpu_busy, other_cpus_busy (None: unread)
+    machine_load: dict[str, float | None] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -196,8 +205,15 @@ class CompareResult:
                     "rounds": self.rounds,
                     "p10_ratio": self.p10_ratio,
                     "stopped_by": self.stopped_by,
+                    "score": "mean cost per call (baseline mean / candidate mean)",
                 }
             )
+        if self.best_case is not None:
+            result["best_case"] = {
+                "speedup": self.best_case.estimate,
+                "ci_low": self.best_case.low,
+                "ci_high": self.best_case.high,
+            }
         if self.baseline_time_ns is not None and self.candidate_time_ns is not None:
             result["time_ns"] = {
                 "baseline": self.baseline_time_ns.to_dict(),
@@ -214,6 +230,8 @@ class CompareResult:
             result["containment"] = self.containment
         if self.cache_repairs:
             result["cache_repairs"] = list(self.cache_repairs)
+        if self.machine_load:
+            result["machine_load"] = dict(self.machine_load)
         if self.stdout:
             result["stdout"] = self.stdout
         if self.stderr:

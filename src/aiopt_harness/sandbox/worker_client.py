@@ -42,7 +42,13 @@ EXIT_CODES = {
     115: "a missing ABI symbol",
     116: "out of memory for its buffers",
     117: "its limits or crash note could not be set up",
+    119: "its protocol pipes were closed or replaced",
 }
+# The worker's error text when the counters' descriptors changed under it (perf_counters.h)
+DESCRIPTORS_TAMPERED = "descriptors tampered: "
+# The serve loop's exits: a short read on the request pipe, a failed reply write, a
+# protocol descriptor that is no longer the pipe it was at start
+PROTOCOL_FD_EXIT_CODES = (112, 113, 119)
 EXIT_CONTAINMENT = 118  # a sandbox layer is missing and containment was required
 # Only these reach the candidate's process: no keys, no tokens, no home.
 ENVIRONMENT = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "OMP_NUM_THREADS": "1"}
@@ -262,6 +268,17 @@ class Worker:
             return WorkerFailed(Status.ABI_ERROR, stderr.removeprefix("aiopt-worker: "), stderr)
         if code == 114:
             return WorkerFailed(Status.ABI_ERROR, f"dlopen failed: {stderr}", stderr)
+        if code in PROTOCOL_FD_EXIT_CODES:
+            # Only the serve loop exits so, after dlopen ran the candidate's constructors,
+            # while this side still holds its ends of both pipes open: the worker's own
+            # descriptors were closed, replaced or misused by candidate code.
+            return WorkerFailed(
+                Status.PROTOCOL_ERROR,
+                f"the worker's protocol pipe failed ({EXIT_CODES[code]}) while the harness "
+                "held its ends open: the candidate closed, replaced or misused the "
+                "worker's file descriptors",
+                stderr,
+            )
         if code in EXIT_CODES:
             # The candidate could exit with these codes too; before its first call it has
             # run only its static constructors, so the worker's word is taken for setup.
@@ -288,6 +305,12 @@ class Worker:
                 f"out of memory: std::bad_alloc (memory limit reached) {text}",
             )
         if op == "E":
+            if text.startswith(DESCRIPTORS_TAMPERED):
+                raise WorkerFailed(
+                    Status.PROTOCOL_ERROR,
+                    "the candidate closed or replaced the worker's file descriptors: "
+                    + text.removeprefix(DESCRIPTORS_TAMPERED),
+                )
             status = Status.WRONG_OUTPUT if "out_cap" in text else Status.HARNESS_ERROR
             raise WorkerFailed(status, text)
         raise WorkerFailed(Status.PROTOCOL_ERROR, f"reply {op!r} where {want!r} was due")
