@@ -64,3 +64,17 @@ def test_aiopt_tasks_prints_the_suite_under_its_heading(capsys: pytest.CaptureFi
     before, _, after = out.partition("\nsuite perf_ninja: ")
     assert "matmul" in before and "perf_ninja." not in before
     assert "perf_ninja.warmup" in after and "perf_ninja.data_packing" in after
+
+
+def test_an_experiment_spec_takes_a_suite_task_by_name(tmp_path: Path) -> None:
+    from aiopt_harness.experiment.spec import SpecError, parse_spec
+
+    body = (
+        "seeds = [1]\niterations = 1\n\n[tracks.A]\n"
+        'api_base = "http://127.0.0.1:1/v1"\nmodel = "m"\nprofile = false\n'
+    )
+    spec = parse_spec('tasks = ["perf_ninja.warmup"]\n' + body, tmp_path / "spec.toml")
+    assert spec.tasks == ("perf_ninja.warmup",)
+    assert spec.runs()[0].name == "perf_ninja.warmup-A-s1"  # one path component
+    with pytest.raises(SpecError, match="no task"):
+        parse_spec('tasks = ["perf_ninja.nothing"]\n' + body, tmp_path / "spec.toml")
