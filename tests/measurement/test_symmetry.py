@@ -25,12 +25,39 @@ BUSY_LOOP = "while True:\n    pass\n"
 
 def test_a_long_streaming_program_compares_with_itself_as_equal() -> None:
     result = compare(
-        LONG_STREAM / "initial.cpp", LONG_STREAM / "initial.cpp", task=LONG_STREAM, budget=3.0
+        LONG_STREAM / "initial.cpp", LONG_STREAM / "initial.cpp", task=LONG_STREAM, budget=4.0
     )
     assert result.ok, result.message
     assert result.speedup is not None and result.best_case is not None
-    assert abs(math.log(result.speedup)) < math.log(1.07), result.to_dict()
-    assert abs(math.log(result.best_case.estimate)) < math.log(1.07), result.to_dict()
+    # 1.10-1.24 before the fix, quiet or loaded; 0.96-1.07 after it, even with the
+    # measuring CPU shared with other jobs (bench/score_validity.py measures coverage)
+    assert abs(math.log(result.speedup)) < math.log(1.10), result.to_dict()
+    assert abs(math.log(result.best_case.estimate)) < math.log(1.10), result.to_dict()
+
+
+def test_neither_program_always_starts_first(
+    tiny_task: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The copies of a pair start in a random order: over 12 pairs both orders occur (a
+    fixed seed makes this deterministic), and pairs start one after the other."""
+    from aiopt_harness.measurement import session
+
+    started: list[tuple[int, int]] = []
+    original = session._Session._start
+
+    def spy(self: session._Session, program: int, index: int, *rest: object) -> object:
+        started.append((program, index))
+        return original(self, program, index, *rest)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(session._Session, "_start", spy)
+    result = compare(
+        tiny_task / "initial.cpp", tiny_task / "initial.cpp", task=tiny_task, budget=0.2, seed=7
+    )
+    assert result.ok, result.message
+    pairs = [started[i : i + 2] for i in range(0, 24, 2)]
+    assert all({p for p, _ in pair} == {0, 1} and pair[0][1] == pair[1][1] for pair in pairs)
+    firsts = [pair[0][0] for pair in pairs]
+    assert 0 in firsts and 1 in firsts
 
 
 @pytest.fixture

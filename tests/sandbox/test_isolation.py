@@ -38,9 +38,22 @@ def session_dirs() -> set[str]:
     return set(glob.glob(os.path.join(tempfile.gettempdir(), "aiopt-session-*")))
 
 
+@pytest.fixture
+def own_temp_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A temporary root of this test's own: leftovers are judged by what this test
+    started, not by other harness processes' /tmp/aiopt-* directories on the machine."""
+    root = tmp_path / "tmp"
+    root.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(root))
+    return root
+
+
 @pytest.mark.parametrize(("name", "status", "text"), CASES, ids=[c[0] for c in CASES])
-def test_hostile_candidate(name: str, status: Status, text: str, tiny_task: Path) -> None:
+def test_hostile_candidate(
+    name: str, status: Status, text: str, tiny_task: Path, own_temp_root: Path
+) -> None:
     before = session_dirs()
+    assert before == set()
     started = time.monotonic()
     result = measure(hostile(name), task=tiny_task, timeout=TIMEOUT, budget=0.3)
     elapsed = time.monotonic() - started
