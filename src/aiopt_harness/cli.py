@@ -98,7 +98,25 @@ def build_parser() -> argparse.ArgumentParser:
         default=1,
         metavar="N",
         help="when an answer gives no program that compiles, ask the LLM again up to N "
-        "times with the compiler's first error (default 1; 0: never)",
+        "times with the compiler's first error (default 1; 0: never; unconstrained only)",
+    )
+    evolve_parser.add_argument(
+        "--constrained",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="answers held to one change by a grammar (llama.cpp servers), several per "
+        "iteration, filtered by compile and check (default: on for the embedded model, "
+        "off with --api-base)",
+    )
+    evolve_parser.add_argument(
+        "--samples",
+        type=int,
+        default=4,
+        metavar="N",
+        help="constrained: answers asked at most per iteration (default 4)",
+    )
+    evolve_parser.add_argument(
+        "--temperature", type=float, default=None, help="sampling temperature (default 0.7)"
     )
     evolve_parser.add_argument(
         "--output",
@@ -225,6 +243,9 @@ def _evolve(args: argparse.Namespace) -> int:
         resume=args.resume,
         require_containment=args.require_containment,
         repair_rounds=args.repairs,
+        constrained=args.constrained,
+        samples=args.samples,
+        temperature=args.temperature,
     )
     try:
         summary = run_evolve(options, say=lambda line: print(f"aiopt: {line}", flush=True))

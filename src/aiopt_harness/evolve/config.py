@@ -42,7 +42,12 @@ SYSTEM_MESSAGE = (
 # this many lines is rewritten whole ("block"), a larger one is edited with SEARCH/REPLACE
 # blocks ("diff"). A 1.5B model copies a short region reliably and a SEARCH text rarely.
 BLOCK_REWRITE_MAX_LINES = 100
+# With constrained decoding (evolve/sampling.py) a region of at most this many lines is
+# rewritten whole; in a larger one the LLM replaces one unit (a function, a type, a
+# declaration) with one SEARCH/REPLACE pair whose SEARCH the grammar holds to a unit.
+CONSTRAINED_BLOCK_MAX_LINES = 70
 PROMPTS_DIR = Path(__file__).resolve().parent / "prompts"
+UNIT_PROMPTS_DIR = PROMPTS_DIR / "unit"  # the one-unit SEARCH/REPLACE instructions
 # How the committed evaluators/TASK/config.yaml files name it (relative to themselves;
 # OpenEvolve resolves it so): the checkout's templates.
 CHECKOUT_TEMPLATE_DIR = "../../src/aiopt_harness/evolve/prompts"
@@ -60,6 +65,12 @@ def evolve_block_lines(task: Task) -> int:
 def edit_format(task: Task) -> str:
     """ "block" (the LLM rewrites the whole EVOLVE block) or "diff" (SEARCH/REPLACE)."""
     return "block" if evolve_block_lines(task) <= BLOCK_REWRITE_MAX_LINES else "diff"
+
+
+def constrained_edit_format(task: Task) -> str:
+    """ "block" (the whole EVOLVE block) or "unit" (one function or type of it), for a
+    run with constrained decoding."""
+    return "block" if evolve_block_lines(task) <= CONSTRAINED_BLOCK_MAX_LINES else "unit"
 
 
 def _system_message(task: Task) -> str:
@@ -82,11 +93,14 @@ def task_config(
 ) -> dict[str, Any]:
     """The OpenEvolve config of ``task`` as a dict (YAML-ready). ``template_dir``: where
     the prompt templates are, as the config should name it (default: this package's);
-    ``edit``: "block" or "diff" (default: :func:`edit_format`)."""
+    ``edit``: "block", "diff" or "unit" (one SEARCH/REPLACE pair over one function, for
+    constrained decoding) (default: :func:`edit_format`)."""
     objective_feature = task.objective.metric or "speedup"
     mode = edit or edit_format(task)
-    if mode not in ("block", "diff"):
-        raise ValueError(f"edit format {mode!r}: choose block or diff")
+    if mode not in ("block", "diff", "unit"):
+        raise ValueError(f"edit format {mode!r}: choose block, diff or unit")
+    if mode == "unit" and template_dir is None:
+        template_dir = str(UNIT_PROMPTS_DIR)
     return {
         "max_iterations": 100,
         "checkpoint_interval": 5,
@@ -94,7 +108,7 @@ def task_config(
         "random_seed": seed,
         "language": "cpp",
         "file_suffix": ".cpp",
-        "diff_based_evolution": mode == "diff",
+        "diff_based_evolution": mode in ("diff", "unit"),
         # A rewritten block comes back without the rest of the program: OpenEvolve puts it
         # between the parent's markers, and reverts any edit outside them.
         "enforce_evolve_blocks": True,

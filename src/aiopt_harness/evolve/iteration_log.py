@@ -12,6 +12,10 @@ An iteration whose first answer gave no program that compiles, and that was ther
 asked again (``repair``), carries ``repair``: the problems shown and whether the last
 answer was free of them (``repairs.jsonl``, joined by the SHA-256 of the answer).
 
+An iteration of a constrained run (``evolve/sampling.py``) carries ``samples``: how many
+answers were asked, how many passed the cheap filter, and how many were filtered out by
+reason (``samples.jsonl``, joined the same way).
+
 A resumed run repeats the iterations after its last checkpoint: each iteration keeps its
 latest record (``latest_per_iteration``).
 """
@@ -39,6 +43,7 @@ ERROR_KINDS = (
     ("EVOLVE-BLOCK markers were changed or removed", "no_block"),
     ("outside the EVOLVE-BLOCK", "outside_evolve_block"),
     ("exceeds maximum length", "too_long"),
+    ("track budget spent", "budget_spent"),  # evolve/spend.py: nothing was asked
     ("LLM generation failed", "llm_error"),
     ("LLM returned None", "llm_error"),
     ("No valid code found", "no_code"),
@@ -112,6 +117,19 @@ def _repair(record: dict[str, Any], repairs: dict[str, dict[str, Any]]) -> dict[
     }
 
 
+def _samples(record: dict[str, Any], samples: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
+    answer = record.get("llm_response")
+    found = samples.get(_sha256(answer) or "") if isinstance(answer, str) else None
+    if found is None:
+        return None
+    return {
+        "asked": int(found.get("asked") or 0),
+        "passed": int(found.get("passed") or 0),
+        "filtered": dict(found.get("filtered") or {}),
+        "budget_stop": found.get("budget_stop"),
+    }
+
+
 def _child_record(trace: dict[str, Any]) -> dict[str, Any]:
     metrics = trace.get("child_metrics") or {}
     outcome = str(metrics.get("status", "unknown"))
@@ -167,10 +185,12 @@ def merge_iteration_log(
     output: Path,
     repairs: dict[str, dict[str, Any]] | None = None,
     state_dir: Path | None = None,
+    samples: dict[str, dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
     """Writes and returns the merged per-iteration records, ordered by iteration.
-    ``repairs``: the run's repair journal (``repair.read_journal``)."""
-    records = read_iteration_records(openevolve_dir, repairs, state_dir)
+    ``repairs``: the run's repair journal (``repair.read_journal``); ``samples``: its
+    sampling journal (``sampling.read_samples``)."""
+    records = read_iteration_records(openevolve_dir, repairs, state_dir, samples)
     write_atomically(output, "".join(json.dumps(record) + "\n" for record in records))
     return records
 
@@ -198,6 +218,7 @@ def read_iteration_records(
     openevolve_dir: Path,
     repairs: dict[str, dict[str, Any]] | None = None,
     state_dir: Path | None = None,
+    samples: dict[str, dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
     """The per-iteration records of a run (finished or not), ordered by iteration.
     ``state_dir``: the evaluator's state, for each child's evaluation seconds."""
@@ -208,8 +229,19 @@ def read_iteration_records(
     for trace in children:
         record = _child_record(trace)
         timing = _timing(record, evaluations)
-        records.append({**record, **timing, "repair": _repair(trace, repairs or {})})
-    records += [{**_failure_record(f), "repair": _repair(f, repairs or {})} for f in failures]
+        joined = {
+            "repair": _repair(trace, repairs or {}),
+            "samples": _samples(trace, samples or {}),
+        }
+        records.append({**record, **timing, **joined})
+    records += [
+        {
+            **_failure_record(f),
+            "repair": _repair(f, repairs or {}),
+            "samples": _samples(f, samples or {}),
+        }
+        for f in failures
+    ]
     records = latest_per_iteration(records)
     records.sort(key=lambda r: (r["iteration"] is None, r["iteration"] or 0))
     return records

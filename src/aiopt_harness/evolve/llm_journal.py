@@ -25,7 +25,7 @@ from ..common.files import append_line
 
 JOURNAL = "llm_answers.jsonl"
 # Sampling settings that change the answer (OpenEvolve passes them as keyword arguments).
-KEYED_SETTINGS = ("temperature", "top_p", "max_tokens", "seed", "model")
+KEYED_SETTINGS = ("temperature", "top_p", "max_tokens", "seed", "model", "grammar")
 
 
 def request_key(system_message: str, messages: list[dict[str, str]], **settings: Any) -> str:

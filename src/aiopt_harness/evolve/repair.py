@@ -30,7 +30,6 @@ from typing import Any, cast
 
 from openevolve.config import LLMModelConfig
 from openevolve.llm.base import LLMInterface
-from openevolve.llm.openai import OpenAILLM
 from openevolve.utils.code_utils import (
     apply_diff_blocks,
     enforce_evolve_blocks,
@@ -42,7 +41,8 @@ from ..build.compiler import compile_candidate
 from ..common.files import append_line
 from ..common.processes import die_with_parent
 from ..tasks.task import load_task
-from .llm_journal import JournaledLLM
+from .llm_client import raw_client
+from .spend import SpendSettings
 
 JOURNAL = "repairs.jsonl"
 # How our prompt templates (evolve/prompts) show the parent program.
@@ -65,6 +65,7 @@ class RepairSettings:
     task: str  # task directory or built-in name (its compiler flags)
     state_dir: str  # where repairs.jsonl goes
     max_rounds: int = 1  # repair requests per iteration; 0 turns repair off
+    spend: SpendSettings | None = None  # the track's ledger and budget
 
 
 @dataclass(frozen=True)
@@ -189,12 +190,10 @@ class RepairingLLM(LLMInterface):  # type: ignore[misc]  # openevolve is untyped
         self.settings = settings
         if multiprocessing.parent_process() is not None:  # an OpenEvolve worker process
             die_with_parent()
-        # the LLM's answers journaled by request: a resumed run asks nothing twice
-        self.inner = (
-            inner
-            if inner is not None
-            else JournaledLLM(OpenAILLM(model_cfg), Path(settings.state_dir))
-        )
+        if inner is None:
+            # the answers journaled by request: a resumed run asks nothing twice
+            inner = raw_client(model_cfg, Path(settings.state_dir), settings.spend)
+        self.inner = inner
         self.last_usage: dict[str, Any] | None = None
         self._cxxflags: list[str] | None = None
 

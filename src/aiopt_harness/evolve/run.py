@@ -5,7 +5,9 @@ Everything a run uses and makes lives in its output directory:
     config.yaml        the exact OpenEvolve config (the task's template + this run's settings)
     evaluator.py       the evaluator OpenEvolve loads (calls aiopt_harness.evolve.evaluator)
     state/             evaluations.jsonl (every evaluation), best.json (best confirmed score),
-                       repairs.jsonl (iterations asked again, see evolve/repair.py)
+                       repairs.jsonl (iterations asked again, see evolve/repair.py),
+                       samples.jsonl (every answer of a constrained run, evolve/sampling.py),
+                       llm_answers.jsonl (every answer by its request)
     openevolve/        OpenEvolve's output: checkpoints, traces, logs, best program
     iterations.jsonl   one record per iteration, failed ones included
     summary.json       the summary printed at the end
@@ -28,8 +30,15 @@ from typing import TYPE_CHECKING, Any
 
 from ..common.files import write_atomically
 from ..tasks.task import Task, load_task
-from .config import config_yaml, evaluator_source, task_config, with_overrides
+from .config import (
+    config_yaml,
+    constrained_edit_format,
+    evaluator_source,
+    task_config,
+    with_overrides,
+)
 from .iteration_log import merge_iteration_log, outcome_counts
+from .spend import SpendSettings
 
 if TYPE_CHECKING:
     from openevolve.config import Config
@@ -58,6 +67,15 @@ class EvolveOptions:
     api_key_env: str = "OPENAI_API_KEY"  # the environment variable holding the key
     ray_address: str | None = None  # evaluations on this Ray cluster (remote_evaluation)
     parallel_evaluations: int | None = None  # OpenEvolve's concurrent iterations (None: 1)
+    # constrained decoding and several filtered answers per iteration (evolve/sampling.py);
+    # None: on for the embedded model, off for an endpoint (asked as before)
+    constrained: bool | None = None
+    samples: int = 4  # answers asked at most per iteration when constrained
+    spend: SpendSettings | None = None  # the track's spend ledger and budget
+
+    @property
+    def is_constrained(self) -> bool:
+        return self.api_base is None if self.constrained is None else self.constrained
 
 
 @contextlib.contextmanager
@@ -195,8 +213,9 @@ def _set_given(table: dict[str, Any], **values: object) -> None:
 def _prepare(options: EvolveOptions, task: Task, api_base: str, model: str | None) -> Path:
     output = options.output
     output.mkdir(parents=True, exist_ok=True)
+    edit = constrained_edit_format(task) if options.is_constrained else None
     config = with_overrides(
-        task_config(task, profile=options.profile, seed=options.seed),
+        task_config(task, profile=options.profile, seed=options.seed, edit=edit),
         api_base=api_base,
         model=model,
         api_key=os.environ.get(options.api_key_env, "none"),
@@ -216,30 +235,44 @@ def _prepare(options: EvolveOptions, task: Task, api_base: str, model: str | Non
         ray_address=options.ray_address,
     )
     config_path = output / "config.yaml"
-    header = (
-        f"# aiopt evolve {task.name}\n# repair: up to {options.repair_rounds} request(s) "
-        "per iteration when the answer gives no program that compiles (evolve/repair.py; "
-        "set in code: llm.models[].init_client)\n"
-    )
+    if options.is_constrained:
+        asking = (
+            f"# constrained decoding ({edit}): up to {options.samples} answers per iteration, "
+            "each held to one change by a GBNF grammar, the first that compiles and passes "
+            "the check goes on (evolve/sampling.py; set in code: llm.models[].init_client)\n"
+        )
+    else:
+        asking = (
+            f"# repair: up to {options.repair_rounds} request(s) per iteration when the "
+            "answer gives no program that compiles (evolve/repair.py; set in code: "
+            "llm.models[].init_client)\n"
+        )
+    header = f"# aiopt evolve {task.name}\n{asking}"
     config_path.write_text(config_yaml(config, header))
     (output / "evaluator.py").write_text(evaluator_source(task.name, str(task.directory)))
     return config_path
 
 
 def _openevolve_config(config_path: Path, options: EvolveOptions, task: Task) -> Config:
-    """The written config, with every model's client wrapped by the repair round."""
+    """The written config, with every model's client wrapped by the sampler (constrained)
+    or the repair round."""
     from openevolve.config import Config
 
     from .repair import RepairSettings, repair_client
+    from .sampling import SamplingSettings, sampling_client
 
     config = Config.from_yaml(str(config_path))
-    settings = RepairSettings(
-        task=str(task.directory),
-        state_dir=str((options.output / "state").resolve()),
-        max_rounds=options.repair_rounds,
-    )
+    state_dir = str((options.output / "state").resolve())
+    if options.is_constrained:
+        client = sampling_client(
+            SamplingSettings(str(task.directory), state_dir, options.samples, True, options.spend)
+        )
+    else:
+        client = repair_client(
+            RepairSettings(str(task.directory), state_dir, options.repair_rounds, options.spend)
+        )
     for model in config.llm.models:
-        model.init_client = repair_client(settings)
+        model.init_client = client
     return config
 
 
@@ -297,12 +330,14 @@ def run_evolve(options: EvolveOptions, say: Progress = print) -> dict[str, Any]:
                 tail.stop()
                 _drop_handlers_since(handlers)
     from .repair import read_journal
+    from .sampling import read_samples
 
     records = merge_iteration_log(
         openevolve_dir,
         output / "iterations.jsonl",
         read_journal(output / "state"),
         output / "state",
+        read_samples(output / "state"),
     )
     best_path = output / "best_program.cpp"
     if best_code:
@@ -320,6 +355,12 @@ def run_evolve(options: EvolveOptions, say: Progress = print) -> dict[str, Any]:
         "invalid": sum(1 for r in records if r["outcome"] != "ok"),
         "repaired": sum(1 for r in records if r.get("repair")),
         "repaired_valid": sum(1 for r in records if r.get("repair") and r.get("valid")),
+        "constrained": options.is_constrained,
+        **sample_counts(records),
+        "tokens": sum(
+            int(r.get("prompt_tokens") or 0) + int(r.get("completion_tokens") or 0) for r in records
+        ),
+        "budget_spent": sum(1 for r in records if r["outcome"] == "budget_spent"),
         "error": error,
         "best_score": best_score,
         "best_speedup": metrics.get("speedup"),
@@ -333,6 +374,19 @@ def run_evolve(options: EvolveOptions, say: Progress = print) -> dict[str, Any]:
     return summary
 
 
+def sample_counts(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """Answers asked, passed and filtered out (by reason) over a constrained run."""
+    filtered: dict[str, int] = {}
+    for record in records:
+        for reason, count in ((record.get("samples") or {}).get("filtered") or {}).items():
+            filtered[reason] = filtered.get(reason, 0) + int(count)
+    return {
+        "answers_asked": sum(int((r.get("samples") or {}).get("asked") or 0) for r in records),
+        "answers_passed": sum(int((r.get("samples") or {}).get("passed") or 0) for r in records),
+        "answers_filtered": filtered,
+    }
+
+
 def format_summary(summary: dict[str, Any]) -> str:
     lines = [
         f"task {summary['task']}, profile {'on' if summary['profile'] else 'off'}, "
@@ -341,9 +395,23 @@ def format_summary(summary: dict[str, Any]) -> str:
         f"valid changes {summary['valid']} (correct and unlike their parent), correct copies "
         f"{summary['correct_copies']}, invalid {summary['invalid']}: "
         + ", ".join(f"{kind} {count}" for kind, count in sorted(summary["outcomes"].items())),
-        f"asked again after a failed first answer: {summary['repaired']} iterations, "
-        f"{summary['repaired_valid']} of them valid",
     ]
+    if summary.get("constrained"):
+        filtered = summary.get("answers_filtered") or {}
+        lines.append(
+            f"answers asked {summary.get('answers_asked', 0)}, passed the filter "
+            f"{summary.get('answers_passed', 0)}, filtered out "
+            + (", ".join(f"{k} {v}" for k, v in sorted(filtered.items())) or "none")
+        )
+    else:
+        lines.append(
+            f"asked again after a failed first answer: {summary['repaired']} iterations, "
+            f"{summary['repaired_valid']} of them valid"
+        )
+    if summary.get("budget_spent"):
+        lines.append(
+            f"the track's budget was spent: {summary['budget_spent']} iterations asked nothing"
+        )
     if summary["error"]:
         lines.append(f"OpenEvolve stopped early: {summary['error']}")
     if summary["best_speedup"] is not None:

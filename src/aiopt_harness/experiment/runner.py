@@ -32,6 +32,7 @@ from typing import Any
 from ..common.cpu_ledger import LEDGER_ENV, LOCAL_LLM_CPUS_ENV, record_interval
 from ..common.cpus import cpus_beside_measurement
 from ..evolve.run import EvolveOptions, run_evolve
+from ..evolve.spend import SpendSettings, exhausted, read_spent
 from .facts import machine, versions
 from .layout import ExperimentDir
 from .spec import ExperimentSpec, RunKey, SpecError, Track, missing_keys
@@ -131,6 +132,26 @@ def _embedded_server(
         record_interval("llm", server_cpus, started, time.time())
 
 
+def spend_settings(spec: ExperimentSpec, key: RunKey) -> SpendSettings:
+    """The track's spend ledger (every track has one: tokens per track in the status) and
+    its budget and prices (paid endpoints)."""
+    track = spec.track(key.track)
+    return SpendSettings(
+        ledger=str(spec.output / "spend" / f"{track.name}.jsonl"),
+        run=key.name,
+        token_budget=track.token_budget,
+        cost_budget=track.cost_budget,
+        price_prompt=track.price_prompt,
+        price_completion=track.price_completion,
+    )
+
+
+def budget_spent(spec: ExperimentSpec, key: RunKey) -> str | None:
+    """Why the run's track may ask nothing more (None: it may)."""
+    settings = spend_settings(spec, key)
+    return exhausted(settings, read_spent(Path(settings.ledger)))
+
+
 def evolve_options(
     spec: ExperimentSpec,
     key: RunKey,
@@ -165,6 +186,9 @@ def evolve_options(
         api_key_env=track.api_key_env or "AIOPT_LLM_API_KEY",
         ray_address=executor.ray_address if executor else None,
         parallel_evaluations=executor.parallel if executor else None,
+        constrained=track.is_constrained,
+        samples=spec.budgets.samples,
+        spend=spend_settings(spec, key),
     )
 
 
@@ -206,6 +230,11 @@ def finish_run(
         best_speedup=summary.get("best_speedup"),
         openevolve_error=summary.get("error"),
     )
+    if summary.get("budget_spent"):
+        say(
+            f"{prefix} stopped asking: track {key.track}'s budget is spent "
+            f"({summary['budget_spent']} iterations asked nothing)"
+        )
     best = summary.get("best_speedup")
     say(
         f"{prefix} done in {time.monotonic() - started:.0f} s: "
@@ -213,6 +242,19 @@ def finish_run(
         f"best speedup {f'{best:.3f}x' if isinstance(best, float) else 'none measured'}"
     )
     say(format_status(spec, experiment_progress(spec)))
+
+
+def skip_spent(
+    spec: ExperimentSpec, experiment: ExperimentDir, key: RunKey, prefix: str, say: Progress
+) -> bool:
+    """A run whose track's budget is spent is not started: it is marked ``budget_spent``
+    (with the reason) and the others go on."""
+    reason = budget_spent(spec, key)
+    if reason is None:
+        return False
+    experiment.mark(key, "budget_spent", error=reason)
+    say(f"{prefix} not started: {reason} (track {key.track})")
+    return True
 
 
 def run_at_once(
@@ -236,6 +278,8 @@ def run_at_once(
             while waiting and len(running) < executor.runs_at_once:
                 number, key = waiting.pop(0)
                 prefix = f"[{number}/{len(todo)} {key.name}]"
+                if skip_spent(spec, experiment, key, prefix, say):
+                    continue
                 output = experiment.run_dir(key)
                 experiment.mark(key, "running", executor=executor.describe())
                 say(f"{prefix} {'resuming' if (output / 'openevolve').is_dir() else 'starting'}")
@@ -296,6 +340,8 @@ def run_experiment(
             return run_at_once(spec, experiment, todo, embedded, executor, say)
         for number, key in enumerate(todo, start=1):
             prefix = f"[{number}/{len(todo)} {key.name}]"
+            if skip_spent(spec, experiment, key, prefix, say):
+                continue
             output = experiment.run_dir(key)
             experiment.mark(key, "running", executor=executor.describe())
             say(f"{prefix} {'resuming' if (output / 'openevolve').is_dir() else 'starting'}")

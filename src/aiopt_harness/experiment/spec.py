@@ -32,10 +32,31 @@ class Track:
     api_key_env: str | None = None  # the environment variable holding the key
     temperature: float | None = None
     max_tokens: int | None = None
+    # constrained decoding with filtered samples (evolve/sampling.py); None: on for the
+    # embedded model, off for an endpoint (asked as before)
+    constrained: bool | None = None
+    token_budget: int | None = None  # prompt + completion tokens over the whole track
+    cost_budget: float | None = None  # money over the whole track, at the prices below
+    price_prompt: float | None = None  # per million prompt tokens
+    price_completion: float | None = None  # per million completion tokens
+
+    @property
+    def is_constrained(self) -> bool:
+        return self.embedded if self.constrained is None else self.constrained
+
+    @property
+    def has_budget(self) -> bool:
+        return self.token_budget is not None or self.cost_budget is not None
 
     def describe(self) -> str:
         llm = "embedded model" if self.embedded else f"{self.model} at {self.api_base}"
-        return f"track {self.name}: {llm}, profile {'on' if self.profile else 'off'}"
+        budget = [f"{self.token_budget} tokens"] if self.token_budget is not None else []
+        budget += [f"{self.cost_budget} (money)"] if self.cost_budget is not None else []
+        return (
+            f"track {self.name}: {llm}, profile {'on' if self.profile else 'off'}"
+            + (", constrained" if self.is_constrained else "")
+            + (f", budget {' and '.join(budget)}" if budget else "")
+        )
 
 
 @dataclass(frozen=True)
@@ -43,7 +64,8 @@ class Budgets:
     evaluation_seconds: float = 1.0  # interleaved timing per comparison
     profile_seconds: float = 0.5  # what each external profiler aims for
     max_tokens: int = 2048  # per LLM answer (a track may set its own)
-    repairs: int = 1  # repair requests per iteration (evolve/repair.py)
+    repairs: int = 1  # repair requests per iteration (evolve/repair.py; unconstrained)
+    samples: int = 4  # answers asked at most per iteration (constrained tracks)
 
 
 @dataclass(frozen=True)
@@ -96,8 +118,11 @@ class ExperimentSpec:
 
 TOP_KEYS = {"name", "tasks", "seeds", "iterations", "output", "budgets", "tracks", "analysis"}
 ANALYSIS_KEYS = {"equivalence_margin"}
-TRACK_KEYS = {"profile", "llm", "api_base", "model", "api_key_env", "temperature", "max_tokens"}
-BUDGET_KEYS = {"evaluation_seconds", "profile_seconds", "max_tokens", "repairs"}
+TRACK_KEYS = {
+    "profile", "llm", "api_base", "model", "api_key_env", "temperature", "max_tokens",
+    "constrained", "token_budget", "cost_budget", "price_prompt", "price_completion",
+}  # fmt: skip
+BUDGET_KEYS = {"evaluation_seconds", "profile_seconds", "max_tokens", "repairs", "samples"}
 
 
 def _unknown(where: str, table: dict[str, Any], known: set[str]) -> None:
@@ -142,7 +167,36 @@ def _track(path: Path, name: str, table: Any) -> Track:
     key_env = table.get("api_key_env")
     if key_env is not None:
         _typed(where, key_env, str, "api_key_env names an environment variable")
-    return Track(name, profile, embedded, api_base, model, key_env, temperature, max_tokens)
+    constrained = table.get("constrained")
+    if constrained is not None:
+        _typed(where, constrained, bool, "constrained is true or false")
+    return Track(
+        name, profile, embedded, api_base, model, key_env, temperature, max_tokens,
+        constrained, *_spend(where, table),
+    )  # fmt: skip
+
+
+def _spend(where: str, table: dict[str, Any]) -> tuple[Any, ...]:
+    """(token_budget, cost_budget, price_prompt, price_completion) of a track."""
+    tokens = table.get("token_budget")
+    if tokens is not None and (_typed(where, tokens, int, "token_budget is an integer") <= 0):
+        raise SpecError(f"{where}: token_budget is a positive number of tokens")
+    numbers = []
+    for key in ("cost_budget", "price_prompt", "price_completion"):
+        value = table.get(key)
+        if value is not None:
+            value = float(_typed(where, value, (int, float), f"{key} is a number"))
+            if value < 0 or (key == "cost_budget" and value == 0):
+                raise SpecError(f"{where}: {key} is positive")
+        numbers.append(value)
+    cost, prompt, completion = numbers
+    if (prompt is None) != (completion is None):
+        raise SpecError(f"{where}: give both price_prompt and price_completion (per million)")
+    if cost is not None and prompt is None:
+        raise SpecError(
+            f"{where}: cost_budget needs price_prompt and price_completion (per million tokens)"
+        )
+    return tokens, cost, prompt, completion
 
 
 def _budgets(path: Path, table: Any) -> Budgets:
@@ -165,11 +219,12 @@ def _budgets(path: Path, table: Any) -> Budgets:
         profile_seconds=number("profile_seconds"),
         max_tokens=integer("max_tokens"),
         repairs=integer("repairs"),
+        samples=integer("samples"),
     )
     if budgets.evaluation_seconds <= 0 or budgets.profile_seconds <= 0:
         raise SpecError(f"{where}: budgets are positive seconds")
-    if budgets.max_tokens <= 0 or budgets.repairs < 0:
-        raise SpecError(f"{where}: max_tokens > 0 and repairs >= 0")
+    if budgets.max_tokens <= 0 or budgets.repairs < 0 or budgets.samples < 1:
+        raise SpecError(f"{where}: max_tokens > 0, repairs >= 0 and samples >= 1")
     return budgets
 
 
@@ -273,6 +328,7 @@ evaluation_seconds = 1.0          # interleaved timing per comparison
 profile_seconds = 0.5             # what each external profiler aims for (profile-on tracks)
 max_tokens = 2048                 # per LLM answer
 repairs = 1                       # asks again once when an answer does not compile
+samples = 4                       # constrained tracks: answers asked at most per iteration
 
 # How `aiopt analyze DIR` judges it: "B ~ C" (strong model without profiles about as good
 # as the weak model with them) holds when the speedup ratio between them, with its 90%
@@ -284,6 +340,12 @@ equivalence_margin = 1.05
 # local model (qwen2.5-coder 1.5B, served here); otherwise an OpenAI-compatible endpoint:
 # api_base, model, and api_key_env, the environment variable holding its key (checked
 # before the experiment starts). temperature and max_tokens are optional.
+# constrained = true holds every answer to one change with a GBNF grammar (llama.cpp
+# servers only) and asks up to `samples` answers per iteration, filtered by compile and
+# check; it is the embedded model's default, and off for an endpoint unless set here.
+# A paid endpoint's spend: token_budget (prompt + completion tokens over the track's
+# runs) and/or cost_budget at price_prompt and price_completion (per million tokens);
+# once spent, the track asks nothing more and says so.
 [tracks.A]
 llm = "embedded"
 profile = false
@@ -293,6 +355,10 @@ api_base = "http://127.0.0.1:8000/v1"   # e.g. a vLLM or llama.cpp server
 model = "qwen2.5-coder-32b-instruct"
 api_key_env = "STRONG_LLM_KEY"
 temperature = 0.7
+token_budget = 2000000
+cost_budget = 5.0
+price_prompt = 0.20                       # per million prompt tokens
+price_completion = 0.60                   # per million completion tokens
 profile = false
 
 [tracks.C]
@@ -304,6 +370,10 @@ api_base = "http://127.0.0.1:8000/v1"
 model = "qwen2.5-coder-32b-instruct"
 api_key_env = "STRONG_LLM_KEY"
 temperature = 0.7
+token_budget = 2000000
+cost_budget = 5.0
+price_prompt = 0.20
+price_completion = 0.60
 profile = true
 """
 

@@ -11,8 +11,9 @@ from typing import Any
 
 from ..common.cpu_ledger import summary as ledger_summary
 from ..evolve.iteration_log import read_iteration_records
+from ..evolve.spend import read_spent
 from .layout import ExperimentDir, last_activity
-from .spec import ExperimentSpec, RunKey
+from .spec import ExperimentSpec, RunKey, Track
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,7 @@ def format_status(spec: ExperimentSpec, progress: list[RunProgress]) -> str:
             f"{p.key.name:<28}{state:<9}{f'{p.iterations}/{spec.iterations}':>11}{p.valid:>7}"
             f"{p.failures:>8}{best:>14}{_duration(p.seconds) if p.seconds else '-':>9}"
         )
-    finished = sum(1 for p in progress if p.state == "done")
+    finished = sum(1 for p in progress if p.state in ("done", "budget_spent"))
     eta = eta_seconds(spec, progress)
     if finished == len(progress):
         left = "none"
@@ -106,5 +107,61 @@ def format_status(spec: ExperimentSpec, progress: list[RunProgress]) -> str:
     else:
         left = f"about {_duration(eta)}"
     lines.append(f"{finished} of {len(progress)} runs done; time left {left}")
+    lines += [spend_line(spec, track, progress) for track in spec.tracks]
     lines.append(ledger_summary(spec.output / "cpu_ledger.jsonl"))
     return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class TrackSpend:
+    """What a track's requests used (its spend ledger) and what they gave."""
+
+    track: str
+    requests: int
+    tokens: int
+    cost: float | None  # None: no prices in the spec
+    valid: int  # valid changes over the track's runs
+    token_budget: int | None
+    cost_budget: float | None
+
+    @property
+    def valid_per_1k_tokens(self) -> float | None:
+        return 1000.0 * self.valid / self.tokens if self.tokens else None
+
+
+def track_spend(spec: ExperimentSpec, track: Track, progress: list[RunProgress]) -> TrackSpend:
+    spent = read_spent(spec.output / "spend" / f"{track.name}.jsonl")
+    return TrackSpend(
+        track=track.name,
+        requests=spent.requests,
+        tokens=spent.tokens,
+        cost=spent.cost,
+        valid=sum(p.valid for p in progress if p.key.track == track.name),
+        token_budget=track.token_budget,
+        cost_budget=track.cost_budget,
+    )
+
+
+def spend_line(spec: ExperimentSpec, track: Track, progress: list[RunProgress]) -> str:
+    """``track A: 12,345 tokens in 40 requests (no budget), 3 valid changes, 0.24 per
+    1,000 tokens``, with cost and what is left when the spec gives prices and budgets."""
+    spend = track_spend(spec, track, progress)
+    parts = [f"{spend.tokens:,} tokens in {spend.requests} requests"]
+    if spend.token_budget is not None:
+        parts[0] += (
+            f" of {spend.token_budget:,} ({max(spend.token_budget - spend.tokens, 0):,} left)"
+        )
+    if spend.cost is not None:
+        cost = f"cost {spend.cost:.4f}"
+        if spend.cost_budget is not None:
+            cost += (
+                f" of {spend.cost_budget:.4f} ({max(spend.cost_budget - spend.cost, 0.0):.4f} left)"
+            )
+        parts.append(cost)
+    elif spend.cost_budget is not None:
+        parts.append(f"cost 0 of {spend.cost_budget:.4f}")
+    if not track.has_budget:
+        parts.append("no budget")
+    rate = spend.valid_per_1k_tokens
+    per = f"{rate:.3f} per 1,000 tokens" if rate is not None else "per 1,000 tokens: none used yet"
+    return f"track {track.name}: " + ", ".join(parts) + f"; {spend.valid} valid changes, {per}"
