@@ -14,7 +14,7 @@ a line. The compare raises the harness's plausibility limit (20x by default) for
 known goldens.
 
 Usage: python bench/external_suite.py [--labs warmup,data_packing] [--budget 2]
-       [--simulated-budget 30] [--sampling-budget 5] [--json FILE]
+       [--simulated-budget 60] [--sampling-budget 5] [--json FILE]
 """
 
 from __future__ import annotations
@@ -156,7 +156,7 @@ def main() -> None:
     parser.add_argument(
         "--simulated-budget",
         type=float,
-        default=30.0,
+        default=60.0,
         help="profile budget of the cachegrind labs (cachegrind may take 2.5x it)",
     )
     parser.add_argument("--sampling-budget", type=float, default=5.0, help="perf seconds")
