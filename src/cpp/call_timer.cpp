@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "clock.h"
+#include "worker_protocol.h"
 
 namespace aiopt {
 namespace {
@@ -16,7 +17,7 @@ namespace {
 CounterReadError counter_failure(const CounterSet& counters, const char* what) {
   const std::string cause = std::strerror(errno);
   if (!counters.descriptors_intact()) {
-    return CounterReadError(std::string(kDescriptorsTampered) + what + cause +
+    return CounterReadError(std::string(protocol::kDescriptorsTampered) + what + cause +
                             "; the counters' file descriptors were closed or replaced");
   }
   return CounterReadError(what + cause);
@@ -43,7 +44,7 @@ CallTiming timed_call(CandidateState& state, const unsigned char* input, size_t 
   const int64_t cpu1 = now_ns(CLOCK_THREAD_CPUTIME_ID);
   if (counters != nullptr && !counters->descriptors_intact()) {
     // Not read: a descriptor replaced by one of the candidate's pipes could block.
-    throw CounterReadError(std::string(kDescriptorsTampered) +
+    throw CounterReadError(std::string(protocol::kDescriptorsTampered) +
                            "the counters' file descriptors were closed or replaced");
   }
   if (counters != nullptr && !counters->stop_and_read(counter_values)) {

@@ -18,14 +18,14 @@
 namespace aiopt {
 
 // A perf counter ioctl or read failed: the harness's problem, not the candidate's, unless
-// its message starts with kDescriptorsTampered (the counters' descriptors were closed or
-// replaced after they were opened: only code running in the worker, the candidate's, can).
+// its message starts with protocol::kDescriptorsTampered (worker_wire.def: the counters'
+// descriptors were closed or replaced after they were opened; only code running in the
+// worker, the candidate's, can).
 class CounterReadError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
 
-inline constexpr const char* kDescriptorsTampered = "descriptors tampered: ";
 
 // One countable event, by the name the harness reports it under.
 struct EventSpec {

@@ -37,8 +37,9 @@
 //   117  the limits or the crash note could not be set up
 //   118  the sandbox report could not be written, or a sandbox layer is missing and
 //        --require-containment yes was given (the candidate was never loaded)
-//   119  a protocol descriptor no longer refers to the pipe it was at start (closed or
+//   120  a protocol descriptor no longer refers to the pipe it was at start (closed or
 //        replaced by the candidate): checked after every request, before the reply
+// (the codes and their texts: worker_wire.def)
 // A candidate can end the process however it likes (exit(), signals, these very codes):
 // the trusted side treats every exit as a claim.
 #include <alloca.h>
@@ -71,15 +72,17 @@
 
 namespace {
 
-constexpr int kExitUsage = 110;
-constexpr int kExitParentGone = 111;
-constexpr int kExitShortRead = 112;
-constexpr int kExitReplyFailed = 113;
-constexpr int kExitLoadError = 114;
-constexpr int kExitAbiError = 115;
-constexpr int kExitNoMemory = 116;
-constexpr int kExitSetupFailed = 117;
-constexpr int kExitDescriptorsTampered = 119;
+using aiopt::protocol::kExitAbiError;
+using aiopt::protocol::kExitDescriptorsTampered;
+using aiopt::protocol::kExitLoadError;
+using aiopt::protocol::kExitNoMemory;
+using aiopt::protocol::kExitParentGone;
+using aiopt::protocol::kExitReplyFailed;
+using aiopt::protocol::kExitSetupFailed;
+using aiopt::protocol::kExitShortRead;
+using aiopt::protocol::kExitUsage;
+static_assert(aiopt::protocol::kExitContainment == aiopt::kExitContainment,
+              "worker_wire.def and sandbox_options.h agree");
 
 // What a descriptor refers to (fstat's device and inode); {0, 0} when it is not open.
 struct FileIdentity {
@@ -304,7 +307,8 @@ int main(int argc, char** argv) {
     aiopt::WorkerSession session(library, std::move(counters), options.inject, options.out_cap,
                                  pin_error);
     aiopt::protocol::Reply reply;
-    reply.reserve(aiopt::protocol::kHeaderBytes + 28 + 8 * counter_count + options.out_cap);
+    reply.reserve(aiopt::protocol::kHeaderBytes + aiopt::protocol::kDoneFixedBytes +
+                  8 * counter_count + options.out_cap);
 
     void* stack_pad = alloca(static_cast<size_t>((options.layout_seed >> 12) % 4096));
     keep(stack_pad);

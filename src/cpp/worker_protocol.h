@@ -1,4 +1,6 @@
-// The aiopt-worker wire format. Both directions use the same frame (little-endian):
+// The aiopt-worker wire format (its op codes, sizes and exit codes are defined once, in
+// src/aiopt_harness/sandbox/worker_wire.def, which the Python side parses too). Both
+// directions use the same frame (little-endian):
 //
 //   u8 op | u64 payload_len | payload_len bytes of payload
 //
@@ -30,20 +32,20 @@
 namespace aiopt {
 namespace protocol {
 
-constexpr uint8_t kParams = 'P';
-constexpr uint8_t kRun = 'R';
-constexpr uint8_t kStatus = 'S';
-constexpr uint8_t kQuit = 'Q';
+// The op codes, sizes, exit codes and fixed texts: worker_wire.def, shared with Python.
+#define AIOPT_SIZE(name, bytes) constexpr size_t name = bytes;
+#define AIOPT_OP(name, code, what) constexpr uint8_t name = code;
+#define AIOPT_EXIT(name, code, what) constexpr int name = code;
+#define AIOPT_TEXT(name, text, what) inline constexpr const char* name = text;
+#include "../aiopt_harness/sandbox/worker_wire.def"
+#undef AIOPT_SIZE
+#undef AIOPT_OP
+#undef AIOPT_EXIT
+#undef AIOPT_TEXT
 
-constexpr uint8_t kOk = 'K';
-constexpr uint8_t kDone = 'D';
-constexpr uint8_t kStatusReply = 'S';
-constexpr uint8_t kBye = 'B';
-constexpr uint8_t kError = 'E';
-constexpr uint8_t kThrew = 'X';
-constexpr uint8_t kOutOfMemory = 'M';
-
-constexpr size_t kHeaderBytes = 9;  // u8 op + u64 payload_len
+static_assert(kHeaderBytes == sizeof(uint8_t) + sizeof(uint64_t), "u8 op + u64 payload_len");
+static_assert(kDoneFixedBytes == 3 * sizeof(uint64_t) + sizeof(uint32_t),
+              "wall_ns, cpu_ns, n, counter_count");
 
 struct Request {
   uint8_t op = 0;

@@ -27,29 +27,24 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import wire
 from .containment import Containment, read_report
 from .process_tree import descendants
 from .verdict import Failure, Status, parse_crash_note, signal_failure
 
-HEADER = struct.Struct("<BQ")
-DONE = struct.Struct("<QQQI")
-EXIT_CODES = {
-    110: "usage error",
-    111: "its parent was gone at start",
-    112: "its request pipe closed",
-    113: "writing a reply failed",
-    114: "dlopen failed",
-    115: "a missing ABI symbol",
-    116: "out of memory for its buffers",
-    117: "its limits or crash note could not be set up",
-    119: "its protocol pipes were closed or replaced",
-}
-# The worker's error text when the counters' descriptors changed under it (perf_counters.h)
-DESCRIPTORS_TAMPERED = "descriptors tampered: "
+# The op codes, exit codes and frame layout: worker_wire.def, through wire.py
+PARAMS, RUN, STATUS, QUIT = (wire.op(n) for n in ("kParams", "kRun", "kStatus", "kQuit"))
+OK, DONE_OP, STATUS_REPLY, BYE = (wire.op(n) for n in ("kOk", "kDone", "kStatusReply", "kBye"))
+ERROR, THREW, OUT_OF_MEMORY = (wire.op(n) for n in ("kError", "kThrew", "kOutOfMemory"))
+EXIT_CONTAINMENT = wire.exit_code("kExitContainment")
+EXIT_ABI_ERROR = wire.exit_code("kExitAbiError")
+EXIT_LOAD_ERROR = wire.exit_code("kExitLoadError")
 # The serve loop's exits: a short read on the request pipe, a failed reply write, a
 # protocol descriptor that is no longer the pipe it was at start
-PROTOCOL_FD_EXIT_CODES = (112, 113, 119)
-EXIT_CONTAINMENT = 118  # a sandbox layer is missing and containment was required
+PROTOCOL_FD_EXIT_CODES = tuple(
+    wire.exit_code(n) for n in ("kExitShortRead", "kExitReplyFailed", "kExitDescriptorsTampered")
+)
+DESCRIPTORS_TAMPERED = wire.text("kDescriptorsTampered")
 # Only these reach the candidate's process: no keys, no tokens, no home.
 ENVIRONMENT = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "OMP_NUM_THREADS": "1"}
 
@@ -210,9 +205,9 @@ class Worker:
 
     # --- framing ------------------------------------------------------------------------
 
-    def _send(self, op: bytes, payload: bytes = b"") -> None:
+    def _send(self, op: str, payload: bytes = b"") -> None:
         try:
-            os.write(self._request, HEADER.pack(op[0], len(payload)))
+            os.write(self._request, wire.HEADER.pack(ord(op), len(payload)))
             view = memoryview(payload)
             while view:
                 written = os.write(self._request, view)
@@ -241,7 +236,7 @@ class Worker:
     def _receive(self, timeout: float) -> tuple[str, bytes]:
         self._timeout = timeout
         deadline = time.monotonic() + timeout
-        op, length = HEADER.unpack(self._read_exactly(HEADER.size, deadline))
+        op, length = wire.HEADER.unpack(self._read_exactly(wire.HEADER.size, deadline))
         return chr(op), self._read_exactly(length, deadline)
 
     def _ended(self, what: str) -> WorkerFailed:
@@ -264,9 +259,9 @@ class Worker:
                 f"refused to load the candidate: {stderr.removeprefix('aiopt-worker: ')}",
                 stderr,
             )
-        if code == 115:
+        if code == EXIT_ABI_ERROR:
             return WorkerFailed(Status.ABI_ERROR, stderr.removeprefix("aiopt-worker: "), stderr)
-        if code == 114:
+        if code == EXIT_LOAD_ERROR:
             return WorkerFailed(Status.ABI_ERROR, f"dlopen failed: {stderr}", stderr)
         if code in PROTOCOL_FD_EXIT_CODES:
             # Only the serve loop exits so, after dlopen ran the candidate's constructors,
@@ -274,16 +269,18 @@ class Worker:
             # descriptors were closed, replaced or misused by candidate code.
             return WorkerFailed(
                 Status.PROTOCOL_ERROR,
-                f"the worker's protocol pipe failed ({EXIT_CODES[code]}) while the harness "
+                f"the worker's protocol pipe failed ({wire.EXIT_CODES[code]}) while the harness "
                 "held its ends open: the candidate closed, replaced or misused the "
                 "worker's file descriptors",
                 stderr,
             )
-        if code in EXIT_CODES:
+        if code in wire.EXIT_CODES:
             # The candidate could exit with these codes too; before its first call it has
             # run only its static constructors, so the worker's word is taken for setup.
             return WorkerFailed(
-                Status.HARNESS_ERROR, f"the worker exited: {EXIT_CODES[code]}; {stderr}", stderr
+                Status.HARNESS_ERROR,
+                f"the worker exited: {wire.EXIT_CODES[code]}; {stderr}",
+                stderr,
             )
         return WorkerFailed(
             Status.EARLY_EXIT,
@@ -297,14 +294,14 @@ class Worker:
         if op == want:
             return payload
         text = payload.decode("utf-8", errors="replace")
-        if op == "X":
+        if op == THREW:
             raise WorkerFailed(Status.CRASH, f"an exception escaped the candidate: {text}")
-        if op == "M":
+        if op == OUT_OF_MEMORY:
             raise WorkerFailed(
                 Status.RESOURCE_LIMIT,
                 f"out of memory: std::bad_alloc (memory limit reached) {text}",
             )
-        if op == "E":
+        if op == ERROR:
             if text.startswith(DESCRIPTORS_TAMPERED):
                 raise WorkerFailed(
                     Status.PROTOCOL_ERROR,
@@ -317,7 +314,7 @@ class Worker:
 
     # --- requests -----------------------------------------------------------------------
 
-    def _exchange(self, op: bytes, payload: bytes, timeout: float) -> tuple[tuple[str, bytes], int]:
+    def _exchange(self, op: str, payload: bytes, timeout: float) -> tuple[tuple[str, bytes], int]:
         """One request and its reply; the round trip on this side's clock (ns), also
         added to ``busy_ns``, the time the worker was given to work."""
         started = time.perf_counter_ns()
@@ -328,7 +325,7 @@ class Worker:
         return reply, elapsed
 
     def init(self, params: bytes, timeout: float) -> None:
-        self._expect(self._exchange(b"P", params, timeout)[0], "K")
+        self._expect(self._exchange(PARAMS, params, timeout)[0], OK)
         # Written before dlopen: once the candidate has answered, the report is complete.
         self._containment = read_report(self.directory / "containment.txt", "aiopt-worker")
 
@@ -340,22 +337,22 @@ class Worker:
         return self._containment
 
     def run(self, data: bytes, timeout: float) -> CallReply:
-        reply, observed = self._exchange(b"R", data, timeout)
-        payload = self._expect(reply, "D")
-        if len(payload) < DONE.size:
+        reply, observed = self._exchange(RUN, data, timeout)
+        payload = self._expect(reply, DONE_OP)
+        if len(payload) < wire.DONE.size:
             raise WorkerFailed(Status.PROTOCOL_ERROR, "a short 'D' reply")
-        wall, cpu, n, count = DONE.unpack_from(payload)
-        counters_end = DONE.size + 8 * count
+        wall, cpu, n, count = wire.DONE.unpack_from(payload)
+        counters_end = wire.DONE.size + 8 * count
         output = payload[counters_end:]
         if len(output) != n:
             raise WorkerFailed(
                 Status.PROTOCOL_ERROR, f"'D' says {n} output bytes but carries {len(output)}"
             )
-        counters = struct.unpack_from(f"<{count}d", payload, DONE.size)
+        counters = struct.unpack_from(f"<{count}d", payload, wire.DONE.size)
         return CallReply(wall, cpu, output, counters, observed)
 
     def status(self, timeout: float) -> dict[str, object]:
-        value = json.loads(self._expect(self._exchange(b"S", b"", timeout)[0], "S"))
+        value = json.loads(self._expect(self._exchange(STATUS, b"", timeout)[0], STATUS_REPLY))
         if not isinstance(value, dict):
             raise WorkerFailed(Status.PROTOCOL_ERROR, "the status reply is not an object")
         return value
@@ -364,7 +361,7 @@ class Worker:
         """Asks the worker to finish (aiopt_fini), waits for its clean exit and returns
         the CPU time (ns) the kernel accounts to it and the children it waited for
         (wait4's rusage, microsecond resolution)."""
-        self._expect(self._exchange(b"Q", b"", timeout)[0], "B")
+        self._expect(self._exchange(QUIT, b"", timeout)[0], BYE)
         deadline = time.monotonic() + timeout
         while True:
             pid, status, usage = os.wait4(self.pid, os.WNOHANG)
