@@ -61,6 +61,37 @@ def test_page_faults_lost_by_the_kernel_are_unavailable_not_zero(
     assert run(_with_faults(tiny_task, tmp_path)).figures["page-faults per call"] == 0.0
 
 
+def test_a_group_led_by_page_faults_keeps_its_figure(
+    tiny_task: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The default group is led by page-faults (it loses nothing): its figure stands even
+    on a kernel that loses faults in a task-clock-led group."""
+    monkeypatch.setattr(counters, "grouped_page_faults_lost", lambda: True)
+    measurement = {
+        "time_ns": {"n": 10, "median": 2e6},
+        "counters": {
+            "page-faults": {"available": True, "value": 2048.0},
+            "task-clock": {"available": True, "value": 1.9e6},
+        },
+    }
+    section = run(context(measurement, tiny_task, tmp_path))
+    assert section.figures["page-faults per call"] == 2048.0
+
+
+def test_the_default_group_counts_every_fresh_page(tmp_path: Path) -> None:
+    """Measured with the real worker and the default groups: a candidate that touches
+    2048 fresh pages per call reads 2048 in every call (led by task-clock, calls read 0
+    on kernel 6.18)."""
+    from aiopt_harness import measure
+    from tests.conftest import DATA, ROOT
+
+    result = measure(DATA / "planted" / "fresh_pages.cpp", task=ROOT / "programs" / "matmul",
+                     budget=0.5)  # fmt: skip
+    assert result.ok, result.message
+    faults = result.samples["counter:page-faults"]
+    assert len(faults) > 0 and faults.min() >= 2000, faults
+
+
 def test_the_fault_probes_reference_counts_every_fresh_page() -> None:
     """The probe's reference, a group led by page-faults, sees every fresh page (whether
     the task-clock-led group loses some depends on the kernel: it does on 6.18 here)."""

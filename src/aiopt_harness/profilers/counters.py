@@ -43,7 +43,16 @@ def run(ctx: ProfileContext) -> ProfileSection:
         return unavailable("counters", "no measurement with counters was made")
     values = _values(counters)
     figures: dict[str, float | int | str] = {"calls": int(time_ns["n"])}
-    faults_lost = PAGE_FAULTS in values and "task-clock" in values and grouped_page_faults_lost()
+    # Only a group led by task-clock loses them (the default group is led by page-faults):
+    # the counters come in their groups' order, so task-clock before page-faults is such
+    # a group (or an earlier one)
+    names = list(counters)
+    led_by_task_clock = (
+        PAGE_FAULTS in values
+        and "task-clock" in values
+        and names.index("task-clock") < names.index(PAGE_FAULTS)
+    )
+    faults_lost = led_by_task_clock and grouped_page_faults_lost()
     for name, value in values.items():
         if name == PAGE_FAULTS and faults_lost:
             figures[f"{name} per call"] = FAULTS_LOST
