@@ -1,4 +1,13 @@
-"""Reads of the kernel's per-CPU accounting (/proc/stat), parsed in one place.
+"""Reads of the kernel's process and CPU accounting in /proc, each parsed in one place.
+
+``/proc/PID/stat`` is ``pid (comm) state ppid ...``: comm may hold spaces and
+parentheses, so the fields are split after the *last* ``)``; :func:`stat_fields` returns
+them from ``state`` on (``fields[0]`` is the state letter, ``fields[1]`` the parent pid,
+``fields[11:13]`` utime and stime, ``fields[13:15]`` cutime and cstime in clock ticks,
+``fields[17]`` the thread count, ``fields[19]`` the start time).
+``/proc/PID/schedstat`` (and ``/proc/PID/task/TID/schedstat``) is ``run_ns wait_ns
+timeslices``: time on a CPU, time waiting on a run queue, and timeslices run; kernels
+without CONFIG_SCHEDSTATS have no such file.
 
 ``/proc/stat`` lines ``cpuN user nice system idle iowait irq softirq steal guest
 guest_nice`` count USER_HZ ticks since boot; guest time is already inside user and nice,
@@ -9,6 +18,34 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+
+
+def stat_fields(text: str) -> list[str]:
+    """The fields of a ``/proc/PID/stat`` line from the state letter on (raises
+    ValueError on a line without ``)``)."""
+    return text[text.rindex(")") + 2 :].split()
+
+
+def read_stat(pid: int | str) -> list[str]:
+    """:func:`stat_fields` of ``/proc/PID/stat`` (raises OSError when it is gone)."""
+    return stat_fields(Path(f"/proc/{pid}/stat").read_text())
+
+
+@dataclass(frozen=True)
+class SchedStat:
+    run_ns: int  # on a CPU
+    wait_ns: int  # runnable, waiting on a run queue
+    timeslices: int
+
+
+def read_schedstat(path: Path) -> SchedStat | None:
+    """A schedstat file (``/proc/PID/schedstat`` or a thread's); None when the kernel
+    keeps none or the task is gone."""
+    try:
+        run, wait, slices = path.read_text().split()[:3]
+        return SchedStat(int(run), int(wait), int(slices))
+    except (OSError, ValueError):
+        return None
 
 
 @dataclass(frozen=True)

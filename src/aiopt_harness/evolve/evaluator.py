@@ -30,6 +30,7 @@ from openevolve.evaluation_result import EvaluationResult
 
 from ..build.compiler import compile_candidate
 from ..common.paths import cache_dir
+from ..common.procfs import read_stat
 from ..measurement.harness import check, compare
 from ..measurement.report import timing_summary
 from ..measurement.results import CompareResult
@@ -82,11 +83,11 @@ def _run_key() -> str:
     """OpenEvolve's controller process (this one, or the parent of a worker process) by
     pid and start time, so that a reused pid is another run."""
     parent_process = multiprocessing.parent_process()
-    controller = parent_process.pid if parent_process is not None else os.getpid()
+    controller = parent_process.pid if parent_process is not None else None
+    controller = controller or os.getpid()
     try:
-        stat = Path(f"/proc/{controller}/stat").read_text()
-        started = stat.rsplit(")", 1)[1].split()[19]
-    except (OSError, IndexError):
+        started = read_stat(controller)[19]
+    except (OSError, ValueError, IndexError):
         started = "0"
     return f"{controller}-{started}"
 

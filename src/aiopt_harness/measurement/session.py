@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from ..build.compiler import LAYOUT_PAD_STEP, LAYOUT_PAD_STEPS, LinkError, layout_copy
-from ..common.procfs import CpuTicks, busy_fractions, cpu_ticks
+from ..common.procfs import CpuTicks, busy_fractions, cpu_ticks, read_schedstat
 from ..common.statistics import RatioEstimate, mean_cost_ratio, stratified_copy_ratio
 from ..sandbox.containment import Containment
 from ..sandbox.cpu_lease import cpu_lease
@@ -185,11 +185,11 @@ def _schedstat(pid: int) -> dict[str, int | None]:
         "voluntary_switches": None,
         "involuntary_switches": None,
     }
-    try:
-        run, wait, slices = Path(f"/proc/{pid}/schedstat").read_text().split()[:3]
-        figures.update(run_ns=int(run), runqueue_wait_ns=int(wait), timeslices=int(slices))
-    except (OSError, ValueError):
-        pass  # kernels without CONFIG_SCHEDSTATS: unavailable
+    sched = read_schedstat(Path(f"/proc/{pid}/schedstat"))
+    if sched is not None:  # else: a kernel without CONFIG_SCHEDSTATS, unavailable
+        figures.update(
+            run_ns=sched.run_ns, runqueue_wait_ns=sched.wait_ns, timeslices=sched.timeslices
+        )
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             key, _, value = line.partition(":")

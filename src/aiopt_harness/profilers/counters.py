@@ -46,11 +46,11 @@ def run(ctx: ProfileContext) -> ProfileSection:
     # Only a group led by task-clock loses them (the default group is led by page-faults):
     # the counters come in their groups' order, so task-clock before page-faults is such
     # a group (or an earlier one)
-    names = list(counters)
+    order = list(counters)
     led_by_task_clock = (
         PAGE_FAULTS in values
         and "task-clock" in values
-        and names.index("task-clock") < names.index(PAGE_FAULTS)
+        and order.index("task-clock") < order.index(PAGE_FAULTS)
     )
     faults_lost = led_by_task_clock and grouped_page_faults_lost()
     for name, value in values.items():

@@ -11,6 +11,8 @@ import signal
 import time
 from pathlib import Path
 
+from ..common.procfs import stat_fields
+
 PR_SET_CHILD_SUBREAPER = 36
 
 
@@ -23,8 +25,7 @@ def become_subreaper() -> None:
 
 
 def _parent_and_state(stat_line: str) -> tuple[int, str]:
-    # "pid (comm) state ppid ...": comm may hold spaces and parentheses.
-    rest = stat_line[stat_line.rindex(")") + 2 :].split()
+    rest = stat_fields(stat_line)
     return int(rest[1]), rest[0]
 
 

@@ -27,6 +27,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..common.procfs import read_schedstat, read_stat
 from . import wire
 from .containment import Containment, read_report
 from .process_tree import descendants
@@ -390,10 +391,9 @@ class Worker:
         try:
             live = 0
             for task in (base / "task").iterdir():
-                with contextlib.suppress(OSError, ValueError, IndexError):
-                    live += int((task / "schedstat").read_text().split()[0])
-            stat = (base / "stat").read_text()
-            fields = stat[stat.rindex(")") + 2 :].split()
+                sched = read_schedstat(task / "schedstat")
+                live += sched.run_ns if sched is not None else 0
+            fields = read_stat(self.pid)
             ticks = sum(int(fields[i]) for i in (11, 12, 13, 14))
         except (OSError, ValueError, IndexError) as error:
             raise self._ended("vanished from /proc") from error
@@ -403,8 +403,7 @@ class Worker:
         """Threads, children and CPU time of the worker, read from /proc."""
         base = Path(f"/proc/{self.pid}")
         try:
-            stat = (base / "stat").read_text()
-            fields = stat[stat.rindex(")") + 2 :].split()
+            fields = read_stat(self.pid)
             cpu_ns = (int(fields[11]) + int(fields[12])) * 1_000_000_000 // _clock_ticks()
             threads = int(fields[17])
             children: list[int] = []
