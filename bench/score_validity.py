@@ -243,6 +243,17 @@ def _half_width(interval: list[float]) -> float:
     return max(estimate / low, high / estimate) - 1.0
 
 
+def _busy(rows: list[dict[str, Any]]) -> str:
+    """Median busy shares of the measuring CPU and the other CPUs over ``rows``."""
+    parts = []
+    for key in ("measuring_cpu_busy", "other_cpus_busy"):
+        values = [
+            r["machine_load"][key] for r in rows if r.get("machine_load", {}).get(key) is not None
+        ]
+        parts.append(f"{statistics.median(values):.0%}" if values else "unavailable")
+    return ", ".join(parts)
+
+
 def _rate(hits: int, n: int) -> str:
     return f"{hits}/{n} ({hits / n:.0%})" if n else "-"
 
@@ -251,8 +262,8 @@ def calibration_table(rows: list[dict[str, Any]]) -> list[str]:
     lines = [
         "score | condition | A/A same: false positives | A/A layout: false positives | "
         "5% detected | median half-width (layout) | periodic 3x: median [max] score "
-        "(true 0.333) | failed | s/decision",
-        " | ".join("---" for _ in range(9)),
+        "(true 0.333) | failed | s/decision | CPUs busy: measuring, other (median)",
+        " | ".join("---" for _ in range(10)),
     ]
     for key, label in (("score", "mean cost (new)"), ("best_case", "best case (before)")):
         for cond in CONDITIONS:
@@ -287,6 +298,7 @@ def calibration_table(rows: list[dict[str, Any]]) -> list[str]:
                         else "-",
                         str(failed),
                         f"{statistics.median(seconds):.2f}" if seconds else "-",
+                        _busy([r for rs in cell.values() for r in rs]),
                     ]
                 )
             )
