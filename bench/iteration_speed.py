@@ -17,7 +17,12 @@ build defaults to this interpreter and checkout) are measured in one run:
    both builds' traces are judged by this checkout's code.
 
 A build is ``PYTHON[:ROOT[:EVOLVE ARGS]]``: the same checkout twice with different
-``aiopt evolve`` options compares those (e.g. ``--before .venv/bin/python:.:--repairs 0``).
+``aiopt evolve`` options compares those (e.g. ``--before .venv/bin/python:.:--no-constrained``:
+the embedded model asked as before issue 21, one free-form answer and a repair round).
+The table gives, per build, valid changes per hour of iteration time (the wall time of
+the iterations whose start is known: every one but each run's first) and the share of
+iterations with a valid change, and per iteration of a constrained run the answers asked
+and passed by the filter.
 
 Usage (about 1.5 min per iteration before, 0.5 min after, on 2 cores):
     python bench/iteration_speed.py --before /work/old/.venv/bin/python:/work/old \
@@ -42,6 +47,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from aiopt_harness.evolve.iteration_log import merge_iteration_log  # noqa: E402
 from aiopt_harness.evolve.repair import read_journal  # noqa: E402
+from aiopt_harness.evolve.sampling import read_samples  # noqa: E402
 
 EVALUATE = """
 import json, sys, time
@@ -167,7 +173,11 @@ def iteration_rows(output: Path) -> list[dict[str, Any]]:
     iteration ended, minus this iteration's evaluation)."""
     openevolve = output / "openevolve"
     records = merge_iteration_log(
-        openevolve, output / "bench-iterations.jsonl", read_journal(output / "state")
+        openevolve,
+        output / "bench-iterations.jsonl",
+        read_journal(output / "state"),
+        output / "state",
+        read_samples(output / "state"),
     )
     evaluations = _evaluation_seconds(output / "state")
     stamps = _timestamps(openevolve)
@@ -203,6 +213,11 @@ def summarize(rows: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "iterations": len(rows),
         "valid": sum(1 for r in rows if r.get("valid")),
+        # the iterations whose wall time is known, and their valid changes
+        "timed_seconds": sum(r["wall"] for r in timed),
+        "timed_valid": sum(1 for r in timed if r.get("valid")),
+        "answers_asked": sum(int((r.get("samples") or {}).get("asked") or 0) for r in rows),
+        "answers_passed": sum(int((r.get("samples") or {}).get("passed") or 0) for r in rows),
         "repaired": sum(1 for r in rows if r.get("repair")),
         "repaired_valid": sum(1 for r in rows if r.get("repair") and r.get("valid")),
         "wall": statistics.median([r["wall"] for r in timed]) if timed else None,
@@ -251,6 +266,8 @@ def iteration_table(names: list[str], tasks: list[str], directory: Path) -> None
                 continue
             share = f"{s['valid']} ({s['valid'] / s['iterations']:.0%})" if s["iterations"] else "0"
             repaired = f"; asked again {s['repaired']}, valid after it {s['repaired_valid']}"
+            if s["answers_asked"]:
+                repaired = f"; answers asked {s['answers_asked']}, passed {s['answers_passed']}"
             print(f"{task:<13}{name:<8}{s['iterations']:>6}{share:>12}{_fmt(s['wall']):>8}"
                   f"{_fmt(s['llm']):>8}{s['prompt_tokens']:>11.0f}{s['completion_tokens']:>10.0f}"
                   f"{_fmt(s['tokens_per_s']):>7}  {s['outcomes']}{repaired}")  # fmt: skip
@@ -260,8 +277,12 @@ def iteration_table(names: list[str], tasks: list[str], directory: Path) -> None
         valid = sum(r["valid"] for r in rows)
         walls = [r["wall"] for r in rows if r["wall"] is not None]
         share = f"{valid / total:.0%}" if total else "n/a"
+        seconds = sum(r["timed_seconds"] for r in rows)
+        per_hour = sum(r["timed_valid"] for r in rows) * 3600 / seconds if seconds else None
         print(
             f"all tasks, {name}: {valid} valid of {total} iterations ({share}); "
+            f"{_fmt(per_hour, 2)} valid changes per hour of iteration time "
+            f"({sum(r['timed_valid'] for r in rows)} in {seconds / 60:.0f} min timed); "
             f"median iteration seconds per task {[round(w) for w in walls]}"
         )
 

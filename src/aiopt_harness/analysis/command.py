@@ -123,4 +123,5 @@ def main(args: argparse.Namespace) -> int:
     write_atomically(output / "analysis.json", json.dumps(result, indent=2) + "\n")
     write_atomically(output / "report.html", render_report(result))
     say(f"wrote {output / 'analysis.json'} and {output / 'report.html'}")
+    print(f"report: {(output / 'report.html').resolve()} (open it in a browser)", flush=True)
     return 0

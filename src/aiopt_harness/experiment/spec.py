@@ -380,7 +380,10 @@ profile = true
 DEMO = """\
 # The demo experiment: the embedded model on every track (no endpoint, no key), so it
 # runs anywhere; its "weak" and "strong" tracks are the same model. Two tracks (profile
-# off and on), two seeds, three iterations, one task: about 15 minutes on 2 cores.
+# off and on), two seeds, three iterations, one task. The embedded model is asked with
+# constrained decoding: each answer is exactly one EVOLVE block, up to `samples` answers
+# per iteration, the first that compiles and passes the check is evaluated. Then
+# `aiopt analyze experiment-demo` writes its report.
 
 name = "demo"
 output = "experiment-demo"
@@ -392,7 +395,7 @@ iterations = 3
 evaluation_seconds = 1.0
 profile_seconds = 0.5
 max_tokens = 512
-repairs = 1
+samples = 4
 
 [tracks.A]
 llm = "embedded"
