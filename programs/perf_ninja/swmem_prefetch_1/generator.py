@@ -24,9 +24,13 @@ def params() -> bytes:
     rng = np.random.Generator(np.random.PCG64(MAP_SEED))
     values = rng.integers(0, INT_MAX, size=HASH_MAP_SIZE, endpoint=True, dtype=np.int64)
     buckets = values % HASH_MAP_SIZE
-    filled, first = np.unique(buckets, return_index=True)  # the first insert of a bucket wins
+    # the first insert of a bucket wins: per bucket, the smallest index that maps to it
+    # (np.minimum.at, linear; np.unique's sort took 5x longer, ~9 s per task load here)
+    first = np.full(HASH_MAP_SIZE, HASH_MAP_SIZE, dtype=np.int64)
+    np.minimum.at(first, buckets, np.arange(HASH_MAP_SIZE, dtype=np.int64))
+    used = first < HASH_MAP_SIZE
     table = np.full(HASH_MAP_SIZE, INT_MAX, dtype="<i4")
-    table[filled] = values[first]
+    table[used] = values[first[used]]
     return table.tobytes()
 
 
