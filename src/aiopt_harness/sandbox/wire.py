@@ -52,29 +52,28 @@ def _load() -> dict[str, Entry]:
 ENTRIES = _load()
 
 
+def _value(name: str, kind: str) -> int | str:
+    entry = ENTRIES[name]
+    if entry.kind != kind:
+        raise KeyError(f"{name} is an {entry.kind} entry, not {kind}")
+    return entry.value
+
+
 def op(name: str) -> str:
     """An op code's character (``op("kRun") == "R"``)."""
-    value = ENTRIES[name].value
-    assert isinstance(value, str) and ENTRIES[name].kind == "OP"
-    return value
+    return str(_value(name, "OP"))
 
 
 def size(name: str) -> int:
-    value = ENTRIES[name].value
-    assert isinstance(value, int) and ENTRIES[name].kind == "SIZE"
-    return value
+    return int(_value(name, "SIZE"))
 
 
 def exit_code(name: str) -> int:
-    value = ENTRIES[name].value
-    assert isinstance(value, int) and ENTRIES[name].kind == "EXIT"
-    return value
+    return int(_value(name, "EXIT"))
 
 
 def text(name: str) -> str:
-    value = ENTRIES[name].value
-    assert isinstance(value, str) and ENTRIES[name].kind == "TEXT"
-    return value
+    return str(_value(name, "TEXT"))
 
 
 # The frame (both directions): u8 op | u64 payload_len; a 'D' reply's fixed part.
