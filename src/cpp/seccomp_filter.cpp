@@ -12,6 +12,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <utility>
 #include <vector>
 
 namespace aiopt {
@@ -59,6 +60,24 @@ class FilterBuilder {
     if_equal(value, 1);
     ret(action);
     ret(kAllow);
+  }
+  // the syscall `nr` is allowed only when every (argument index, value) pair holds
+  // (64-bit compares); any other call gets `otherwise`
+  void allow_if_args_are(long nr, const std::vector<std::pair<int, uint64_t>>& args,
+                         uint32_t otherwise) {
+    const size_t k = args.size();
+    if_equal(static_cast<uint32_t>(nr), static_cast<uint8_t>(4 * k + 2));
+    for (size_t j = 0; j < k; ++j) {
+      const auto [index, value] = args[j];
+      load(arg_low(index));
+      code_.push_back(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, static_cast<uint32_t>(value), 0,
+                               static_cast<uint8_t>(4 * (k - j) - 1)));
+      load(arg_high(index));
+      code_.push_back(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, static_cast<uint32_t>(value >> 32), 0,
+                               static_cast<uint8_t>(4 * (k - j) - 3)));
+    }
+    ret(kAllow);
+    ret(otherwise);
   }
   std::vector<sock_filter>& code() { return code_; }
 
@@ -115,6 +134,16 @@ std::vector<sock_filter> build(const SeccompProfile& profile) {
   // the extra CPU time that the outside check looks for). Measured by the cheat
   // tests/data/cheats/affinity_escape.cpp while an LLM server loaded the other CPU.
   if (!profile.allow_fork) filter.rule(__NR_sched_setaffinity, refuse);
+  // Scheduling and memory placement: of this process only. Otherwise a candidate could
+  // renice or idle-schedule the baseline's worker (the same user: no capability needed),
+  // which slows it on a loaded machine, or every process of its user, the harness
+  // included (tests/data/cheats/renice_others.cpp). who == 0 / pid == 0 is the caller.
+  filter.allow_if_args_are(__NR_setpriority, {{0, 0 /* PRIO_PROCESS */}, {1, 0}}, refuse);
+  filter.allow_if_args_are(__NR_ioprio_set, {{0, 1 /* IOPRIO_WHO_PROCESS */}, {1, 0}}, refuse);
+  for (long nr : {__NR_sched_setscheduler, __NR_sched_setparam, __NR_sched_setattr,
+                  __NR_migrate_pages, __NR_move_pages}) {
+    filter.allow_if_arg_is(nr, 0, 0, refuse);
+  }
   // The crash note's SIGSYS handler stays: it names a trapped call.
   if (profile.trap) filter.deny_if_arg_is(__NR_rt_sigaction, 0, SIGSYS, refuse);
   // Limits: read, never raise (root could).

@@ -87,3 +87,30 @@ def test_an_honest_40x_speedup_passes_its_re_measurement() -> None:
     assert result.ok, result.message
     assert result.speedup is not None and result.speedup > 20
     assert "re-measured" in result.message
+
+
+def test_no_other_process_is_reniced(tmp_path: Path) -> None:
+    """Judged from outside: a sentinel process of the same user and, like the baseline's
+    workers, without capabilities (the kernel lets such a process renice it), started
+    before the compare, keeps its nice value and scheduling policy while the
+    renice_others cheat runs (PRIO_USER, its parent, 400 pids around it). Without the
+    sandbox's rule, a probe of this kind reniced 23 of 27 neighbouring processes."""
+    import shutil
+    import subprocess
+
+    setpriv = shutil.which("setpriv")
+    if os.geteuid() != 0 or setpriv is None:
+        sentinel = subprocess.Popen(["sleep", "60"])
+    else:  # as root: a bounding set of nothing leaves it no capability after exec
+        sentinel = subprocess.Popen([setpriv, "--bounding-set=-all", "sleep", "60"])
+    try:
+        before = [(os.getpriority(os.PRIO_PROCESS, p), os.sched_getscheduler(p))
+                  for p in (0, sentinel.pid)]  # fmt: skip
+        result = _compare(MATMUL / "initial.cpp", CHEATS / "renice_others.cpp", budget=1.0)
+        after = [(os.getpriority(os.PRIO_PROCESS, p), os.sched_getscheduler(p))
+                 for p in (0, sentinel.pid)]  # fmt: skip
+    finally:
+        sentinel.kill()
+        sentinel.wait()
+    assert after == before, (before, after, result.status, result.message)
+    _judge("renice_others", result)
