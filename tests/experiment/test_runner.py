@@ -199,11 +199,12 @@ def test_kill_9_of_the_driver_then_resume_loses_and_repeats_nothing(
 
 def _profile_free(prompt: str) -> str:
     """The prompt without its profile artifact (OpenEvolve renders artifacts under a
-    "## Last Execution Output" heading), and with the measured fitness masked (two runs
-    never measure the same number)."""
+    "## Last Execution Output" heading), with every number masked (the fitness and the
+    score's own artifact are measured: two runs never measure the same numbers) and
+    without trailing blank lines."""
     prompt = re.sub(r"### profile\n```\n.*?\n```\n?", "", prompt, flags=re.DOTALL)
     prompt = prompt.replace("## Last Execution Output\n", "")
-    return re.sub(r"\(fitness [^)]*\)", "(fitness <measured>)", prompt)
+    return re.sub(r"\d+(?:\.\d+)?", "<n>", prompt).rstrip()
 
 
 def test_two_tracks_prompts_differ_only_in_the_profile_artifact(

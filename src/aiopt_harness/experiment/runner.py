@@ -31,7 +31,7 @@ from typing import Any
 
 from ..common.cpu_ledger import LEDGER_ENV, LOCAL_LLM_CPUS_ENV, record_interval
 from ..common.cpus import cpus_beside_measurement
-from ..evolve.run import EvolveOptions, run_evolve
+from ..evolve.run import CONSTRAINED_DRAFT_TOKENS, EvolveOptions, run_evolve
 from ..evolve.spend import SpendSettings, exhausted, read_spent
 from .facts import machine, versions
 from .layout import ExperimentDir
@@ -105,15 +105,16 @@ def _environment(name: str, value: str) -> Iterator[None]:
 
 @contextlib.contextmanager
 def _embedded_server(
-    needed: bool, executor: Executor, say: Progress
+    needed: bool, executor: Executor, say: Progress, constrained: bool = False
 ) -> Iterator[tuple[str, str] | None]:
     """The embedded model for the whole experiment. With several iterations in flight it
     would generate while another iteration measures: then it is pinned to the CPUs
-    beside the measurement CPU (recorded in the CPU ledger)."""
+    beside the measurement CPU (recorded in the CPU ledger). For constrained tracks it
+    drafts no tokens by prompt lookup (``CONSTRAINED_DRAFT_TOKENS``)."""
     if not needed:
         yield None
         return
-    from ..llm.server import DEFAULT_THREADS, LocalLlmServer
+    from ..llm.server import DEFAULT_DRAFT_TOKENS, DEFAULT_THREADS, LocalLlmServer
 
     overlapping = executor.parallel > 1 or executor.runs_at_once > 1
     cpus = cpus_beside_measurement() if overlapping else None
@@ -124,7 +125,12 @@ def _embedded_server(
     server_cpus = cpus or frozenset(os.sched_getaffinity(0))
     try:
         with (
-            LocalLlmServer(progress=say, cpus=cpus, threads=threads) as server,
+            LocalLlmServer(
+                progress=say,
+                cpus=cpus,
+                threads=threads,
+                draft_tokens=CONSTRAINED_DRAFT_TOKENS if constrained else DEFAULT_DRAFT_TOKENS,
+            ) as server,
             _environment(LOCAL_LLM_CPUS_ENV, ",".join(map(str, sorted(server_cpus)))),
         ):
             yield server.api_base, server.model_name
@@ -332,9 +338,10 @@ def run_experiment(
     say(f"  {executor.describe()}")
     summaries = []
     needs_embedded = any(spec.track(key.track).embedded for key in todo)
+    constrained = any(t.embedded and t.is_constrained for t in spec.tracks)
     with (
         _environment(LEDGER_ENV, str(spec.output / "cpu_ledger.jsonl")),
-        _embedded_server(needs_embedded, executor, say) as embedded,
+        _embedded_server(needs_embedded, executor, say, constrained) as embedded,
     ):
         if executor.runs_at_once > 1:
             return run_at_once(spec, experiment, todo, embedded, executor, say)
