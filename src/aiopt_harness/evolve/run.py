@@ -90,11 +90,11 @@ def _llm_endpoint(options: EvolveOptions, say: Progress) -> Iterator[tuple[str, 
     if options.api_base is not None:
         yield options.api_base, options.model
         return
-    from ..llm.server import LocalLlmServer
+    from ..llm.server import DEFAULT_DRAFT_TOKENS, LocalLlmServer
 
     say("no --api-base: starting the embedded local model (first run: download and build)")
-    drafts = {"draft_tokens": CONSTRAINED_DRAFT_TOKENS} if options.is_constrained else {}
-    with LocalLlmServer(progress=say, **drafts) as server:
+    drafts = CONSTRAINED_DRAFT_TOKENS if options.is_constrained else DEFAULT_DRAFT_TOKENS
+    with LocalLlmServer(progress=say, draft_tokens=drafts) as server:
         yield server.api_base, server.model_name
 
 
