@@ -28,6 +28,21 @@ def test_the_example_sets_the_equivalence_margin() -> None:
     assert parse_spec(DEMO, HERE).analysis.equivalence_margin is None
 
 
+def test_the_embedded_model_is_constrained_and_endpoints_have_budgets() -> None:
+    demo = parse_spec(DEMO, HERE)
+    assert all(track.is_constrained for track in demo.tracks) and demo.budgets.samples == 4
+    example = parse_spec(EXAMPLE, HERE)
+    strong = example.track("B")
+    assert not strong.is_constrained and strong.has_budget
+    assert (strong.token_budget, strong.cost_budget) == (2000000, 5.0)
+    assert (strong.price_prompt, strong.price_completion) == (0.20, 0.60)
+    assert example.track("A").is_constrained and not example.track("A").has_budget
+    forced = parse_spec(
+        EXAMPLE.replace("profile = false\n", "profile = false\nconstrained = true\n"), HERE
+    )
+    assert forced.track("B").is_constrained
+
+
 def test_the_demo_uses_the_embedded_model_everywhere() -> None:
     spec = parse_spec(DEMO, HERE)
     assert all(track.embedded for track in spec.tracks)
@@ -40,7 +55,18 @@ def test_the_demo_uses_the_embedded_model_everywhere() -> None:
     ("edit", "message"),
     [
         (("iterations = 3", "iteraions = 3"), "unknown keys ['iteraions']"),
-        (("repairs = 1", "repairs = 1\nprofile_budget = 2"), "[budgets]: unknown keys"),
+        (("samples = 4", "samples = 4\nprofile_budget = 2"), "[budgets]: unknown keys"),
+        (("samples = 4", "samples = 0"), "samples >= 1"),
+        (("profile = false", "profile = false\nconstrained = 1"), "constrained is true or false"),
+        (("profile = false", "profile = false\ntoken_budget = 0"), "token_budget is a positive"),
+        (
+            ("profile = false", "profile = false\ncost_budget = 1.0"),
+            "cost_budget needs price_prompt and price_completion",
+        ),
+        (
+            ("profile = false", "profile = false\nprice_prompt = 1.0"),
+            "give both price_prompt and price_completion",
+        ),
         (('[tracks.A]\nllm = "embedded"', "[tracks.A]"), "[tracks.A]: no LLM endpoint"),
         (("profile = false", "profile = 0"), "profile is true or false"),
         (("seeds = [1, 2]", "seeds = [1, 1]"), "seeds repeat"),
