@@ -251,7 +251,7 @@ class RepairingLLM(LLMInterface):  # type: ignore[misc]  # openevolve is untyped
                 break
             answer = cast(str, retry)
             verdict = self.judge(parent, answer, diff_based)
-        self.last_usage = _summed(usage)
+        self.last_usage = summed_usage(usage)
         if rounds:
             self._journal(answer, rounds, verdict, time.monotonic() - started)
         return answer
@@ -269,8 +269,8 @@ class RepairingLLM(LLMInterface):  # type: ignore[misc]  # openevolve is untyped
         append_line(Path(self.settings.state_dir) / JOURNAL, json.dumps(record))
 
 
-def _summed(usages: list[dict[str, Any] | None]) -> dict[str, Any] | None:
-    """Token counts of every request of the iteration added up."""
+def summed_usage(usages: list[dict[str, Any] | None]) -> dict[str, Any] | None:
+    """Token counts of every request of the iteration added up (repairs and samples)."""
     present = [u for u in usages if u]
     if not present:
         return None
@@ -292,7 +292,12 @@ def repair_client(settings: RepairSettings) -> Callable[[LLMModelConfig], LLMInt
 
 def read_journal(state_dir: Path) -> dict[str, dict[str, Any]]:
     """The repairs of a run by the SHA-256 of the answer OpenEvolve received."""
-    path = state_dir / JOURNAL
+    return records_by_answer(state_dir / JOURNAL)
+
+
+def records_by_answer(path: Path) -> dict[str, dict[str, Any]]:
+    """A journal's records (JSON lines; a line cut by a kill is skipped) by their
+    ``response_sha256``, the answer OpenEvolve received."""
     found: dict[str, dict[str, Any]] = {}
     if not path.is_file():
         return found

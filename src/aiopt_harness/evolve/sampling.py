@@ -37,7 +37,7 @@ from ..common.processes import die_with_parent
 from ..llm.grammar import block_grammar, unit_grammar
 from .answer_filter import Screened, screen
 from .llm_client import raw_client
-from .repair import is_diff_prompt, parent_program
+from .repair import is_diff_prompt, parent_program, records_by_answer, summed_usage
 from .spend import BudgetSpent, SpendSettings
 
 JOURNAL = "samples.jsonl"
@@ -134,7 +134,7 @@ class SamplingLLM(LLMInterface):  # type: ignore[misc]  # openevolve is untyped
         if not asked:
             return cast(str, None)
         chosen = max(asked, key=lambda item: item[1].progress)  # the first of the furthest
-        self.last_usage = _summed([usage for _, _, usage, _ in asked])
+        self.last_usage = summed_usage([usage for _, _, usage, _ in asked])
         self._journal(chosen[0], asked, grammar, budget_stop, time.monotonic() - started)
         return chosen[0]
 
@@ -170,18 +170,6 @@ class SamplingLLM(LLMInterface):  # type: ignore[misc]  # openevolve is untyped
         append_line(Path(self.settings.state_dir) / JOURNAL, json.dumps(record))
 
 
-def _summed(usages: list[dict[str, Any] | None]) -> dict[str, Any] | None:
-    """Token counts of every answer of the iteration added up."""
-    present = [u for u in usages if u]
-    if not present:
-        return None
-    total = dict(present[-1])
-    for key in ("prompt_tokens", "completion_tokens", "total_tokens"):
-        total[key] = sum(int(u.get(key) or 0) for u in present)
-    total["requests"] = len(usages)
-    return total
-
-
 def _make_client(settings: SamplingSettings, model_cfg: LLMModelConfig) -> SamplingLLM:
     return SamplingLLM(settings, model_cfg)
 
@@ -193,15 +181,4 @@ def sampling_client(settings: SamplingSettings) -> Callable[[LLMModelConfig], LL
 
 def read_samples(state_dir: Path) -> dict[str, dict[str, Any]]:
     """The sampled iterations of a run by the SHA-256 of the answer OpenEvolve received."""
-    path = state_dir / JOURNAL
-    found: dict[str, dict[str, Any]] = {}
-    if not path.is_file():
-        return found
-    for line in path.read_text().splitlines():
-        try:
-            record = json.loads(line)
-        except ValueError:
-            continue  # a line cut by a kill
-        if isinstance(record, dict) and isinstance(record.get("response_sha256"), str):
-            found[record["response_sha256"]] = record
-    return found
+    return records_by_answer(state_dir / JOURNAL)
