@@ -30,7 +30,7 @@ def test_the_example_sets_the_equivalence_margin() -> None:
 
 def test_the_embedded_model_is_constrained_and_endpoints_have_budgets() -> None:
     demo = parse_spec(DEMO, HERE)
-    assert all(track.is_constrained for track in demo.tracks) and demo.budgets.samples == 4
+    assert all(track.is_constrained for track in demo.tracks) and demo.budgets.samples == 2
     example = parse_spec(EXAMPLE, HERE)
     strong = example.track("B")
     assert not strong.is_constrained and strong.has_budget
@@ -55,8 +55,8 @@ def test_the_demo_uses_the_embedded_model_everywhere() -> None:
     ("edit", "message"),
     [
         (("iterations = 3", "iteraions = 3"), "unknown keys ['iteraions']"),
-        (("samples = 4", "samples = 4\nprofile_budget = 2"), "[budgets]: unknown keys"),
-        (("samples = 4", "samples = 0"), "samples >= 1"),
+        (("samples = 2", "samples = 2\nprofile_budget = 2"), "[budgets]: unknown keys"),
+        (("samples = 2", "samples = 0"), "samples >= 1"),
         (("profile = false", "profile = false\nconstrained = 1"), "constrained is true or false"),
         (("profile = false", "profile = false\ntoken_budget = 0"), "token_budget is a positive"),
         (
