@@ -16,7 +16,11 @@ def test_the_perf_ninja_suite_is_listed_apart_from_the_built_in_tasks() -> None:
     suites = catalog.task_suites()
     assert "perf_ninja" in suites
     suite = suites["perf_ninja"]
-    assert suite.directory == ROOT / "programs" / "perf_ninja"
+    # the checkout's programs/ or, in a non-editable install, the package's copy of it
+    assert suite.directory.parts[-2:] == ("programs", "perf_ninja")
+    assert {d.name for _, d in suite.tasks} == {
+        d.name for d in (ROOT / "programs" / "perf_ninja").iterdir() if (d / "task.toml").is_file()
+    }
     assert "perf-ninja" in suite.title
     names = [name for name, _ in suite.tasks]
     assert names == sorted(names) and len(names) >= 12
@@ -28,7 +32,7 @@ def test_the_perf_ninja_suite_is_listed_apart_from_the_built_in_tasks() -> None:
 def test_a_suite_task_loads_by_its_qualified_name_and_by_path() -> None:
     by_name = load_task("perf_ninja.vectorization_2")
     assert by_name.name == "perf_ninja.vectorization_2"
-    assert by_name.directory == ROOT / "programs" / "perf_ninja" / "vectorization_2"
+    assert by_name.directory.parts[-3:] == ("programs", "perf_ninja", "vectorization_2")
     by_path = load_task(ROOT / "programs" / "perf_ninja" / "vectorization_2")
     assert by_path.name == by_name.name  # the name follows the directory, however reached
     assert load_task("matmul").name == "matmul"
