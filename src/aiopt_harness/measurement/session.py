@@ -273,7 +273,11 @@ class _Session:
             sandbox=self.plan.sandbox,
         )
         copy = _Copy(program, index, worker, pad)
-        self._guard(copy, lambda: worker.init(self.params, self.plan.timeout))
+        try:
+            self._guard(copy, lambda: worker.init(self.params, self.plan.timeout))
+        except _Abort:
+            worker.kill()  # not yet recorded: nothing else would end it
+            raise
         copy.cpu_after_init_ns = _schedstat(worker.pid)["run_ns"] or 0
         return copy
 
@@ -302,13 +306,14 @@ class _Session:
         # Pair by pair, in a random order within each pair: the copies started first get
         # their memory first, so no program may always start first (baseline and
         # candidate must be treated alike).
-        started: list[dict[int, _Copy]] = [{} for _ in self.programs]
+        # Each copy is recorded as soon as it runs, so that a failure while the others
+        # start still kills it (session.kill sees every recorded copy).
+        self.copies = [[] for _ in self.programs]
         for k, (pad, seed) in enumerate(draws):
             order = list(range(len(self.programs)))
             self.rng.shuffle(order)
             for p in order:
-                started[p][k] = self._start(p, k, self.programs[p].object_file, pad, seed)
-        self.copies = [[row[k] for k in range(len(draws))] for row in started]
+                self.copies[p].append(self._start(p, k, self.programs[p].object_file, pad, seed))
         if self.reference_index is None:
             self.oracle = self._start(-1, 0, self.reference, oracle_pad, self.rng.getrandbits(24))
 
