@@ -34,7 +34,6 @@ import json
 import math
 import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -50,19 +49,14 @@ from aiopt_harness.noise.periodic_variants import mean_cost_factor, periodic_wor
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench" / "comparisons"))
-from kernels import slower  # noqa: E402
+from kernels import busy_loops, slower, zero_filled  # noqa: E402
 
 MATMUL = ROOT / "programs" / "matmul"
 PARTICLES = ROOT / "programs" / "particles"
 LONG_STREAM = ROOT / "tests" / "data" / "long_stream"
 MEMORY_SCAN = ROOT / "tests" / "data" / "cheats" / "memory_scan.cpp"
 CONDITIONS = ("quiet", "loaded")
-BUSY_LOOP = "while True:\n    pass\n"
 PERIOD, EXTRA = 8, 16  # every 8th call 17x: mean cost 3x
-ZERO_FILL = (
-    "static void multiply(int n, const double* a, const double* b, double* c) {\n"
-    "  for (int i = 0; i < n; ++i) std::fill(c + i * n, c + (i + 1) * n, 0.0);\n"
-)
 
 
 @contextmanager
@@ -70,16 +64,8 @@ def condition(name: str) -> Iterator[None]:
     if name == "quiet":
         yield
         return
-    loops = [
-        subprocess.Popen(["nice", "-n", "19", sys.executable, "-c", BUSY_LOOP]) for _ in range(2)
-    ]
-    try:
-        time.sleep(0.3)
+    with busy_loops([["nice", "-n", "19"], ["nice", "-n", "19"]]):
         yield
-    finally:
-        for loop in loops:
-            loop.kill()
-            loop.wait()
 
 
 def variants(directory: Path) -> dict[str, Path]:
@@ -88,11 +74,7 @@ def variants(directory: Path) -> dict[str, Path]:
         "initial": initial,
         "slow5": slower(initial, 5),
         "periodic": periodic_work(initial, PERIOD, EXTRA),
-        "zero_fill": initial.replace(
-            "static void multiply(int n, const double* a, const double* b, double* c) {\n",
-            ZERO_FILL,
-            1,
-        ).replace("#include <cstring>\n", "#include <algorithm>\n#include <cstring>\n", 1),
+        "zero_fill": zero_filled(initial),
         **{f"shift{k}": layout_shifted(initial, k) for k in range(1, 6)},
     }
     paths = {}

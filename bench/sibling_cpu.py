@@ -24,7 +24,6 @@ import argparse
 import os
 import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -36,19 +35,16 @@ from aiopt_harness import compare, measure
 from aiopt_harness.sandbox.cpu_lease import default_cpu
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench" / "comparisons"))
+from kernels import busy_loops, zero_filled  # noqa: E402
+
 MATMUL = ROOT / "programs" / "matmul"
 MEMORY_SCAN = ROOT / "tests" / "data" / "cheats" / "memory_scan.cpp"
-BUSY_LOOP = "while True:\n    pass\n"
-ZERO_FILL_LINE = "  for (int i = 0; i < n; ++i) std::fill(c + i * n, c + (i + 1) * n, 0.0);\n"
-SIGNATURE = "static void multiply(int n, const double* a, const double* b, double* c) {\n"
 
 
 def zero_fill(directory: Path) -> Path:
-    source = (MATMUL / "initial.cpp").read_text()
-    source = source.replace(SIGNATURE, SIGNATURE + ZERO_FILL_LINE, 1)
-    source = source.replace("#include <cstring>\n", "#include <algorithm>\n#include <cstring>\n", 1)
     path = directory / "zero_fill.cpp"
-    path.write_text(source)
+    path.write_text(zero_filled((MATMUL / "initial.cpp").read_text()))
     return path
 
 
@@ -58,17 +54,8 @@ def state(name: str, measuring_cpu: int) -> Iterator[None]:
         yield
         return
     others = [cpu for cpu in sorted(os.sched_getaffinity(0)) if cpu != measuring_cpu]
-    loops = [
-        subprocess.Popen(["taskset", "-c", str(cpu), sys.executable, "-c", BUSY_LOOP])
-        for cpu in others
-    ]
-    try:
-        time.sleep(0.3)
+    with busy_loops([["taskset", "-c", str(cpu)] for cpu in others]):
         yield
-    finally:
-        for loop in loops:
-            loop.kill()
-            loop.wait()
 
 
 def main() -> None:

@@ -11,7 +11,11 @@ difference depends on the layout drawn."""
 from __future__ import annotations
 
 import re
+import subprocess
 import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,6 +58,34 @@ def slower(source: str, percent: int) -> str:
     end = renamed.index("// EVOLVE-BLOCK-END")
     end = renamed.index("\n", end) + 1
     return renamed[:end] + ROWS_FUNCTION + EXTRA_ROWS.format(percent=percent) + renamed[end:]
+
+
+MULTIPLY = "static void multiply(int n, const double* a, const double* b, double* c) {\n"
+ZERO_FILL = "  for (int i = 0; i < n; ++i) std::fill(c + i * n, c + (i + 1) * n, 0.0);\n"
+BUSY_LOOP = "while True:\n    pass\n"
+
+
+def zero_filled(source: str) -> str:
+    """matmul's program with C zero-filled before the same triple loop: the demo's one
+    "valid change", the same algorithm in different machine code."""
+    if MULTIPLY not in source:
+        raise ValueError("no matmul multiply() in the source")
+    source = source.replace(MULTIPLY, MULTIPLY + ZERO_FILL, 1)
+    return source.replace("#include <cstring>\n", "#include <algorithm>\n#include <cstring>\n", 1)
+
+
+@contextmanager
+def busy_loops(prefixes: list[list[str]]) -> Iterator[None]:
+    """One busy Python loop per command prefix (``["nice", "-n", "19"]``, ``["taskset",
+    "-c", "0"]``), killed on the way out."""
+    loops = [subprocess.Popen([*prefix, sys.executable, "-c", BUSY_LOOP]) for prefix in prefixes]
+    try:
+        time.sleep(0.3)
+        yield
+    finally:
+        for loop in loops:
+            loop.kill()
+            loop.wait()
 
 
 def more_steps(source: str, percent: int) -> str:
