@@ -7,6 +7,9 @@ stack-based figure (sampled time, page faults, blocked time) shares.
 - A caller's frame holds a return address, the instruction after the call: it is looked
   up one byte earlier, inside the call, or a call that ends an inlined function would be
   charged to the line after it, in the function it was inlined into.
+- A frame a tail call removed (a function of the candidate that ends by jumping to
+  another) has been put back before these rules run (``tail_calls``), so that the jump's
+  line inside the block is on the stack.
 - The sample lands on the innermost line inside the EVOLVE block; library code, and code
   of the candidate outside the block (the ABI wrapper, fixed helpers), is charged to the
   block's line that called it. Only a stack with no line inside the block lands on its

@@ -10,7 +10,9 @@ It records, with DWARF call stacks, in one run of the driver:
   threads (its stack is where the thread stopped) and ``--switch-events`` (when each
   thread left and got back the CPU), for blocked time by line.
 
-The sampling, off-CPU and simulated sections share one recording per profile
+Stacks are repaired where the candidate made a tail call (``tail_calls``), then the
+candidate's addresses are resolved to inline chains (addr2line). The sampling, off-CPU
+and simulated sections share one recording per profile
 (``SharedRecording``), so that the evaluation's profile pays for one driver run.
 """
 
@@ -30,6 +32,7 @@ from .driver import driver_command, run_jailed, run_tool, tool_jail
 from .errors import ProfilerOutputError, ToolFailedError
 from .perf_script import SCRIPT_FIELDS, Sample, Switch, parse_perf_script
 from .shared import Location, resolve_lines, tail
+from .tail_calls import read_code, restore_tail_calls
 from .tracefs import sched_tracepoints
 
 FREQUENCY = 999  # Hz, time and page-fault samples
@@ -195,7 +198,10 @@ def record(ctx: ProfileContext, deadline: float) -> Recording:
     if window is None:
         raise ToolFailedError(f"perf recorded {all_time} samples, none inside {ENTRY_SYMBOL}")
     first, last = window
-    samples = tuple(s for s in script.samples if first <= s.time <= last)
+    code = read_code(Path(ctx.shared_object), _remaining(deadline))
+    samples = restore_tail_calls(
+        (s for s in script.samples if first <= s.time <= last), candidate_dso, code
+    )
     switches = tuple(s for s in script.switches if first <= s.time <= last)
     chains = resolve_lines(
         Path(ctx.shared_object), lookup_addresses(samples, candidate_dso), _remaining(deadline)

@@ -134,7 +134,11 @@ def run(ctx: ProfileContext) -> ProfileSection:
     """Samples the candidate with perf; unavailable (with the reason) if perf is missing,
     refused or fails. The page-fault section comes with it as a subsection."""
     start = time.monotonic()
-    for tool, package in (("perf", "linux-perf"), ("addr2line", "binutils")):
+    for tool, package in (
+        ("perf", "linux-perf"),
+        ("addr2line", "binutils"),
+        ("objdump", "binutils"),
+    ):
         if shutil.which(tool) is None:
             return unavailable("sampling", f"{tool} not found on PATH (install {package})")
     try:
