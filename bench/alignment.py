@@ -1,5 +1,5 @@
 """How much a task's initial program depends on its code alignment: the figure behind
-``compare``'s stratified pads (README, "The statistics").
+``compare``'s stratified pads (docs/statistics.md, "The measurement protocol").
 
 Each session loads COPIES copies of the program behind layout pads spread evenly over the
 4 alignment strata (the pad's 16-byte step mod 64 bytes) and times them interleaved, so

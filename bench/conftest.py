@@ -1,4 +1,4 @@
-"""The bench/ suite under pytest-benchmark: ``pytest bench/ --benchmark-...`` (README).
+"""The bench/ suite under pytest-benchmark: ``pytest bench/ --benchmark-...`` (docs/benchmarks.md).
 
 The task suite's timings are the harness's own (per call, in the sandboxed worker pinned
 to the measurement CPU); ``ReplayClock`` hands them to pytest-benchmark one round at a

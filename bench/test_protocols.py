@@ -1,6 +1,6 @@
 """Seconds per decision of each protocol in ``comparisons/`` (pytest-benchmark's own
 clock, a few rounds), with each round's verdicts in extra_info. The false-positive and
-detection rates need many trials: ``python bench/comparisons/run.py`` (README).
+detection rates need many trials: ``python bench/comparisons/run.py`` (docs/benchmarks.md).
 
   pytest bench/test_protocols.py --benchmark-json=protocols.json
 """

@@ -2,7 +2,8 @@
 
 ``measure(candidate, task=...)`` and ``compare(baseline, candidate, task=...)`` compile
 C++ candidates, check their output against the task's reference, and time them in an
-isolated, pinned child process. See the README for the task format and the statistics.
+isolated, pinned child process. See docs/tasks.md for the task format and
+docs/statistics.md for the statistics.
 
 The public names are imported on first use (PEP 562), so importing one pure-Python
 module of the package never loads numpy or the C++ core.

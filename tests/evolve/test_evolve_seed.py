@@ -1,6 +1,6 @@
 """What a seed makes reproducible: OpenEvolve's choices of parents and inspirations (its
 database's random_seed from our config) repeat for the same seed. Timing does not repeat
-(see the README); the embedded LLM's sampling seed is tested in tests/llm."""
+(see docs/experiment.md); the embedded LLM's sampling seed is tested in tests/llm."""
 
 from __future__ import annotations
 

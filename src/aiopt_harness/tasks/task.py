@@ -171,7 +171,7 @@ def load_task(path: str | Path, *, check_inputs: bool = True) -> Task:
     if "inputs" in data or "timing_input" in data:
         raise TaskError(
             f'{toml_path}: input files are gone; a task has generator = "generator.py" '
-            "(params() and generate(seed); see the README)"
+            "(params() and generate(seed); see docs/tasks.md)"
         )
     generator_name = data.get("generator", "generator.py")
     if not isinstance(generator_name, str) or not (directory / generator_name).is_file():
