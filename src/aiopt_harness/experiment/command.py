@@ -35,7 +35,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
         metavar="ADDRESS",
         default=None,
         help="run evaluations on the Ray cluster at ADDRESS (e.g. 10.0.0.1:6379; pip "
-        "install '.[ray]'; nodes offer the aiopt_measure_cpu resource, see the README)",
+        "install '.[ray]'; nodes offer the aiopt_measure_cpu resource, see docs/experiment.md)",
     )
     run.add_argument(
         "--parallel",

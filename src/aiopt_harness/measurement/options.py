@@ -18,7 +18,7 @@ from ..sandbox.worker_client import Limits, SandboxSettings
 
 
 class RunOptions(TypedDict, total=False):
-    """How sandboxed runs are limited and measured (see the README for defaults)."""
+    """How sandboxed runs are limited and measured (see docs/measurement.md for defaults)."""
 
     cpu: int | None  # CPU to pin to; None: the last CPU this process may use
     counters: bool  # open perf_event counters (default True)
