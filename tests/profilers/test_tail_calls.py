@@ -7,6 +7,7 @@ straight back to the wrapper's ``solution(*copy)`` line outside the EVOLVE block
 
 from __future__ import annotations
 
+import itertools
 import shutil
 import subprocess
 from pathlib import Path
@@ -14,7 +15,9 @@ from pathlib import Path
 import pytest
 
 from aiopt_harness.profilers.attribution import EvolveBlocks, attribute, lookup_addresses
+from aiopt_harness.profilers.mutation_context import HEADINGS, generate_mutation_context
 from aiopt_harness.profilers.perf_script import Frame, Sample
+from aiopt_harness.profilers.profiling import profile
 from aiopt_harness.profilers.shared import CANDIDATE_FILE, Location, resolve_lines
 from aiopt_harness.profilers.tail_calls import CandidateCode, read_code, restore_tail_calls
 from tests.conftest import ROOT
@@ -65,6 +68,11 @@ def test_qsorts_time_lands_on_the_qsort_line_inside_the_block(tmp_path: Path) ->
          Frame(returns_to, "aiopt_run", dso)),
     )  # fmt: skip
     (repaired,) = restore_tail_calls([unwound], dso, code)
+    # perf script prints a caller at its return address - 1 (inside the call): the same
+    at_call = Sample(
+        0.0, "task-clock", 1, 1, 1, (*unwound.frames[:2], Frame(returns_to - 1, "aiopt_run", dso))
+    )
+    assert restore_tail_calls([at_call], dso, code)[0].frames[2] == repaired.frames[2]
     assert [f.symbol.split("(")[0] for f in repaired.frames] == [
         "msort_with_tmp", "qsort", "solution", "aiopt_run"
     ]  # fmt: skip
@@ -103,3 +111,17 @@ def test_a_stack_that_still_holds_the_callee_is_left_alone(tmp_path: Path) -> No
         (Frame(0x9000, "__memmove_avx_unaligned", LIBC), Frame(memcpy_site, "aiopt_run", dso)),
     )  # fmt: skip
     assert restore_tail_calls([plain], dso, code) == (plain,)
+
+
+@pytest.mark.skipif(shutil.which("perf") is None, reason="perf is not installed")
+def test_the_labs_profile_names_the_qsort_line(tmp_path: Path) -> None:
+    """The lab as a user profiles it: the sampled section's top line is the expert's
+    line (the qsort call), and no line outside the block is named."""
+    result = profile(LAB, task=LAB.parent, profilers=("sampling",), budget=1.0)
+    assert result.status.value == "ok", result.message
+    text = generate_mutation_context(result, max_chars=4000).text
+    heading = text.index(HEADINGS["sampling"])
+    section = itertools.takewhile(lambda e: e.startswith("  "), text[heading:].splitlines()[1:])
+    entries = [e for e in section if e.startswith("  line ")]
+    assert entries[0].startswith(f"  line {_line_of(LAB, 'qsort(arr.data()')} "), entries
+    assert not any("outside the EVOLVE block" in e for e in entries), entries

@@ -61,9 +61,20 @@ class CandidateCode:
 
     functions: tuple[Function, ...]  # by start address
     callees: dict[int, str]  # return address (the instruction after a call) -> callee name
+    call_starts: dict[int, int]  # return address -> the call instruction's own address
 
     def function_named(self, name: str) -> Function | None:
         return next((f for f in self.functions if f.name == name), None)
+
+    def callee_of(self, frame_address: int) -> str | None:
+        """The callee of the direct call a caller's frame stands at: its return address,
+        or (as perf script prints callers) any address inside the call instruction."""
+        returns = sorted(self.callees)
+        index = bisect.bisect_left(returns, frame_address)
+        if index == len(returns):
+            return None
+        end = returns[index]
+        return self.callees[end] if self.call_starts[end] <= frame_address else None
 
     def function_at(self, address: int) -> Function | None:
         starts = [f.start for f in self.functions]
@@ -97,12 +108,14 @@ def parse_objdump(text: str) -> CandidateCode:
     ends = [start for start, _ in headers[1:]] + [max((a for a, *_ in listing), default=0) + 16]
     jumps: dict[int, list[TailJump]] = {}
     callees: dict[int, str] = {}
+    call_starts: dict[int, int] = {}
     for index, (address, mnemonic, operand, owner) in enumerate(listing):
         target = _target_name(operand)
         if target is None:
             continue
         if mnemonic.startswith("call") and index + 1 < len(listing):
             callees[listing[index + 1][0]] = target[1]
+            call_starts[listing[index + 1][0]] = address
         elif mnemonic == "jmp":
             start, end = headers[owner][0], ends[owner]
             if not start <= target[0] < end and "[clone" not in target[1]:
@@ -112,7 +125,7 @@ def parse_objdump(text: str) -> CandidateCode:
         for i, (start, name) in enumerate(headers)
         if "@plt" not in name and not name.startswith(".")
     )
-    return CandidateCode(tuple(sorted(functions, key=lambda f: f.start)), callees)
+    return CandidateCode(tuple(sorted(functions, key=lambda f: f.start)), callees, call_starts)
 
 
 def read_code(shared_object: Path, timeout: float) -> CandidateCode:
@@ -147,7 +160,7 @@ def _pick_jump(function: Function, inner: Frame, code: CandidateCode, dso: str) 
 def _elided(caller: Frame, inner: Frame, code: CandidateCode, dso: str) -> list[Frame]:
     """The frames a tail call removed between ``caller`` and ``inner``, outermost first."""
     restored: list[Frame] = []
-    name = code.callees.get(caller.address)
+    name = code.callee_of(caller.address)
     while name is not None and len(restored) < MAX_CHAIN:
         function = code.function_named(name)
         if function is None or (inner.dso == dso and function.holds(inner.address)):
