@@ -38,14 +38,16 @@ def hostile(name: str) -> Path:
 def processes_named(name: str) -> list[int]:
     """Pids of live processes whose name (/proc/PID/comm) is ``name``: how tests see from
     outside whether something a candidate started is still running."""
+    from aiopt_harness.common.procfs import read_process_stat
+
     found = []
     for comm in Path("/proc").glob("[0-9]*/comm"):
         try:
             if (
                 comm.read_text().strip() == name
-                and "Z" not in (comm.parent / "stat").read_text().split(")")[-1][:3]
+                and read_process_stat(comm.parent.name).state != "Z"
             ):
                 found.append(int(comm.parent.name))
-        except OSError:
+        except (OSError, ValueError, IndexError):
             continue
     return found

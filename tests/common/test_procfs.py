@@ -6,6 +6,10 @@ from pathlib import Path
 from aiopt_harness.common.procfs import (
     busy_fractions,
     cpu_ticks,
+    parse_process_stat,
+    parse_schedstat,
+    read_context_switches,
+    read_process_stat,
     read_schedstat,
     read_stat,
     stat_fields,
@@ -24,7 +28,28 @@ def test_read_stat_of_this_process() -> None:
     assert int(fields[1]) == os.getppid()
 
 
+def test_process_stat_by_name() -> None:
+    line = "4242 (a) b (c)) S 17 4242 4242 0 -1 4194560 1 2 3 4 5 6 7 8 20 0 3 0 99"
+    stat = parse_process_stat(line)
+    assert (stat.state, stat.parent, stat.threads, stat.start_time) == ("S", 17, 3, 99)
+    assert (stat.user_ticks, stat.system_ticks) == (5, 6)
+    assert (stat.children_user_ticks, stat.children_system_ticks) == (7, 8)
+    assert stat.cpu_ticks == 11 and stat.cpu_ticks_with_children == 26
+    mine = read_process_stat(os.getpid())
+    assert mine.parent == os.getppid() and mine.state == "R" and mine.threads >= 1
+
+
+def test_context_switches_of_this_process_or_none() -> None:
+    switches = read_context_switches(os.getpid())
+    assert switches.voluntary is not None and switches.involuntary is not None
+    assert switches.voluntary >= 0 and switches.involuntary >= 0
+    gone = read_context_switches("no-such-pid")
+    assert gone.voluntary is None and gone.involuntary is None
+
+
 def test_schedstat_of_this_process_or_none(tmp_path: Path) -> None:
+    assert parse_schedstat(b"12 34 5\n") == parse_schedstat("12 34 5 \n")
+    assert parse_schedstat("12 34 5").wait_ns == 34
     assert read_schedstat(tmp_path / "missing") is None
     sched = read_schedstat(Path("/proc/self/schedstat"))
     if sched is not None:  # kernels without CONFIG_SCHEDSTATS have none

@@ -27,6 +27,7 @@ from pathlib import Path
 import pytest
 
 from aiopt_harness import _core
+from aiopt_harness.common.procfs import read_process_stat
 from tests.cpp_worker.client import (
     EXIT_ABI_ERROR,
     EXIT_LOAD_ERROR,
@@ -172,10 +173,10 @@ def test_parent_death_kills_the_worker(candidates: dict[str, Path]) -> None:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
-                stat = Path(f"/proc/{pid}/stat").read_text()
+                state = read_process_stat(pid).state
             except FileNotFoundError:
                 break  # gone and reaped
-            if stat.rsplit(")", 1)[1].split()[0] in ("Z", "X"):
+            if state in ("Z", "X"):
                 break  # dead, waiting for a reaper that is not us
             time.sleep(0.05)
         else:

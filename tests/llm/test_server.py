@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from aiopt_harness.common.procfs import read_process_stat
 from aiopt_harness.llm import server as server_module
 from aiopt_harness.llm.errors import LlamaCppMissing, LlmServerError
 from aiopt_harness.llm.model import verified_model
@@ -77,8 +78,8 @@ def _llama_cpp_present(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def _alive(pid: int) -> bool:
     try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
+        state = read_process_stat(pid).state
+    except (OSError, IndexError, ValueError):
         return False
     return state != "Z"
 

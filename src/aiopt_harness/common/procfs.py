@@ -7,7 +7,9 @@ them from ``state`` on (``fields[0]`` is the state letter, ``fields[1]`` the par
 ``fields[17]`` the thread count, ``fields[19]`` the start time).
 ``/proc/PID/schedstat`` (and ``/proc/PID/task/TID/schedstat``) is ``run_ns wait_ns
 timeslices``: time on a CPU, time waiting on a run queue, and timeslices run; kernels
-without CONFIG_SCHEDSTATS have no such file.
+without CONFIG_SCHEDSTATS have no such file. ``/proc/PID/status`` holds ``Key:\tvalue``
+lines; its ``voluntary_ctxt_switches`` and ``nonvoluntary_ctxt_switches`` count the
+context switches of the process's main thread.
 
 ``/proc/stat`` lines ``cpuN user nice system idle iowait irq softirq steal guest
 guest_nice`` count USER_HZ ticks since boot; guest time is already inside user and nice,
@@ -32,20 +34,92 @@ def read_stat(pid: int | str) -> list[str]:
 
 
 @dataclass(frozen=True)
+class ProcessStat:
+    """The fields of ``/proc/PID/stat`` the harness reads, by name. Times are in clock
+    ticks (``os.sysconf("SC_CLK_TCK")`` a second); ``start_time`` is since boot."""
+
+    state: str  # R, S, D, Z, T, ...
+    parent: int
+    user_ticks: int  # utime: its threads, live and exited
+    system_ticks: int  # stime
+    children_user_ticks: int  # cutime: the children it waited for
+    children_system_ticks: int  # cstime
+    threads: int
+    start_time: int
+
+    @property
+    def cpu_ticks(self) -> int:
+        """User and system time of its own threads."""
+        return self.user_ticks + self.system_ticks
+
+    @property
+    def cpu_ticks_with_children(self) -> int:
+        """User and system time of its threads and of the children it waited for."""
+        return self.cpu_ticks + self.children_user_ticks + self.children_system_ticks
+
+
+def parse_process_stat(text: str) -> ProcessStat:
+    """A ``/proc/PID/stat`` line by name (raises ValueError or IndexError on one that is
+    not)."""
+    fields = stat_fields(text)
+    return ProcessStat(
+        state=fields[0],
+        parent=int(fields[1]),
+        user_ticks=int(fields[11]),
+        system_ticks=int(fields[12]),
+        children_user_ticks=int(fields[13]),
+        children_system_ticks=int(fields[14]),
+        threads=int(fields[17]),
+        start_time=int(fields[19]),
+    )
+
+
+def read_process_stat(pid: int | str) -> ProcessStat:
+    """:func:`parse_process_stat` of ``/proc/PID/stat`` (raises OSError when it is gone)."""
+    return parse_process_stat(Path(f"/proc/{pid}/stat").read_text())
+
+
+@dataclass(frozen=True)
 class SchedStat:
     run_ns: int  # on a CPU
     wait_ns: int  # runnable, waiting on a run queue
     timeslices: int
 
 
+def parse_schedstat(text: str | bytes) -> SchedStat:
+    """A schedstat file's text (raises ValueError when it is not one)."""
+    run, wait, slices = text.split()[:3]
+    return SchedStat(int(run), int(wait), int(slices))
+
+
 def read_schedstat(path: Path) -> SchedStat | None:
     """A schedstat file (``/proc/PID/schedstat`` or a thread's); None when the kernel
     keeps none or the task is gone."""
     try:
-        run, wait, slices = path.read_text().split()[:3]
-        return SchedStat(int(run), int(wait), int(slices))
+        return parse_schedstat(path.read_text())
     except (OSError, ValueError):
         return None
+
+
+@dataclass(frozen=True)
+class ContextSwitches:
+    voluntary: int | None  # it gave up the CPU (blocked); None: unreadable
+    involuntary: int | None  # it was preempted
+
+
+def read_context_switches(pid: int | str) -> ContextSwitches:
+    """The context switches in ``/proc/PID/status`` (None for each it could not read)."""
+    found: dict[str, int] = {}
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key in ("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches"):
+                found[key] = int(value)
+    except (OSError, ValueError):
+        pass
+    return ContextSwitches(
+        found.get("voluntary_ctxt_switches"), found.get("nonvoluntary_ctxt_switches")
+    )
 
 
 @dataclass(frozen=True)

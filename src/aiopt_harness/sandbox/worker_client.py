@@ -27,7 +27,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..common.procfs import read_schedstat, read_stat
+from ..common.procfs import read_process_stat, read_schedstat
 from . import wire
 from .containment import Containment, read_report
 from .process_tree import descendants
@@ -393,8 +393,7 @@ class Worker:
             for task in (base / "task").iterdir():
                 sched = read_schedstat(task / "schedstat")
                 live += sched.run_ns if sched is not None else 0
-            fields = read_stat(self.pid)
-            ticks = sum(int(fields[i]) for i in (11, 12, 13, 14))
+            ticks = read_process_stat(self.pid).cpu_ticks_with_children
         except (OSError, ValueError, IndexError) as error:
             raise self._ended("vanished from /proc") from error
         return max(live, ticks * 1_000_000_000 // _clock_ticks())
@@ -403,9 +402,9 @@ class Worker:
         """Threads, children and CPU time of the worker, read from /proc."""
         base = Path(f"/proc/{self.pid}")
         try:
-            fields = read_stat(self.pid)
-            cpu_ns = (int(fields[11]) + int(fields[12])) * 1_000_000_000 // _clock_ticks()
-            threads = int(fields[17])
+            stat = read_process_stat(self.pid)
+            cpu_ns = stat.cpu_ticks * 1_000_000_000 // _clock_ticks()
+            threads = stat.threads
             children: list[int] = []
             for task in (base / "task").iterdir():
                 with contextlib.suppress(OSError):
