@@ -1,5 +1,5 @@
 // One timed call of aiopt_run: a counter window around two clock readings around the call.
-// Also the pinning helpers of the measuring thread.
+// Only the aiopt-worker links it: no process but a sandboxed worker runs candidate code.
 #pragma once
 
 #include <cstddef>
@@ -25,11 +25,5 @@ struct CallTiming {
 CallTiming timed_call(CandidateState& state, const unsigned char* input, size_t input_len,
                       unsigned char* out, size_t out_cap, CounterSet* counters,
                       double* counter_values);
-
-// Pins the calling thread to one CPU. Returns an empty string or the error.
-std::string pin_current_thread(int cpu);
-
-// The CPU the calling thread runs on now.
-int current_cpu();
 
 }  // namespace aiopt

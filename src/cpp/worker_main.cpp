@@ -60,8 +60,8 @@
 #include <string>
 #include <vector>
 
-#include "call_timer.h"
 #include "counter_injection.h"
+#include "cpu_pinning.h"
 #include "crash_note.h"
 #include "perf_counters.h"
 #include "process_limits.h"

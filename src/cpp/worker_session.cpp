@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "call_timer.h"
+#include "cpu_pinning.h"
 
 namespace aiopt {
 namespace {
