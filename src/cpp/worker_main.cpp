@@ -4,7 +4,8 @@
 // it reports; the worker reports only what a request asks for.
 //
 //   aiopt-worker --so FILE.so --cpu N --out-cap BYTES --request-fd R --reply-fd W
-//                [--counters GROUPS] [--layout-seed S] [--inject-errno NAME=ERRNO,...]
+//                [--counters GROUPS] [--layout-seed S]
+//                [--inject-counter-errno NAME=ERRNO,...]
 //
 //   --counters      "none", or ';'-separated groups of ','-separated events
 //                   ("task-clock,page-faults;cycles,instructions"); default: the
@@ -12,7 +13,9 @@
 //   --layout-seed   a heap block of (S % 4096) bytes stays allocated and the serve loop
 //                   runs (S >> 12) % 4096 bytes deeper in the stack: each process places
 //                   the candidate's data differently. Default 0.
-//   --inject-errno  test hook: perf_event_open fails with these errno values.
+//   --inject-counter-errno
+//                   test hook: perf_event_open of these events fails with these errno
+//                   values (the sandbox's own hook: --inject-sandbox-errno).
 //   --memory-limit-mb, --file-limit-mb, --cpu-limit-s
 //                   rlimits set before the candidate is loaded (process_limits.h): address
 //                   space beyond what the worker maps at start, file size, CPU time.
@@ -108,7 +111,7 @@ struct Options {
   bool counters = true;
   std::vector<std::vector<std::string>> groups = aiopt::default_event_groups();
   uint64_t layout_seed = 0;
-  aiopt::InjectedErrors inject;
+  aiopt::InjectedErrors inject_counter_errors;
   aiopt::ProcessLimits limits;
   std::string crash_note;
   aiopt::SandboxOptions sandbox;
@@ -119,8 +122,9 @@ struct Options {
                "aiopt-worker: %s\n"
                "usage: aiopt-worker --so FILE.so --cpu N --out-cap BYTES --request-fd R "
                "--reply-fd W [--counters GROUPS] [--layout-seed S] "
-               "[--inject-errno NAME=ERRNO,...] [--memory-limit-mb N] [--file-limit-mb N] "
-               "[--cpu-limit-s N] [--crash-note FILE] [sandbox options: sandbox_options.h]\n",
+               "[--inject-counter-errno NAME=ERRNO,...] [--memory-limit-mb N] "
+               "[--file-limit-mb N] [--cpu-limit-s N] [--crash-note FILE] "
+               "[sandbox options: sandbox_options.h]\n",
                problem.c_str());
   std::_Exit(kExitUsage);
 }
@@ -194,11 +198,11 @@ Options parse(int argc, char** argv) {
       options.limits.cpu_seconds = parse_unsigned(option, value, 1ULL << 30);
     } else if (option == "--crash-note") {
       options.crash_note = value;
-    } else if (option == "--inject-errno") {
+    } else if (option == "--inject-counter-errno") {
       try {
-        options.inject = aiopt::parse_injected_errors(value);
+        options.inject_counter_errors = aiopt::parse_injected_errors(value);
       } catch (const std::invalid_argument& e) {
-        usage(std::string("--inject-errno: ") + e.what());
+        usage(std::string("--inject-counter-errno: ") + e.what());
       }
     } else {
       usage("unknown option " + option);
@@ -282,7 +286,7 @@ int main(int argc, char** argv) {
   try {
     if (options.counters) {
       counters = std::make_unique<aiopt::CounterSet>(
-          options.groups, aiopt::open_fn_with_injected_errors(options.inject));
+          options.groups, aiopt::open_fn_with_injected_errors(options.inject_counter_errors));
     }
   } catch (const std::bad_alloc&) {
     std::fprintf(stderr, "aiopt-worker: out of memory for the counters\n");
@@ -304,8 +308,8 @@ int main(int argc, char** argv) {
   try {
     aiopt::SharedLibrary library(options.shared_object);
     const size_t counter_count = counters ? counters->counter_count() : 0;
-    aiopt::WorkerSession session(library, std::move(counters), options.inject, options.out_cap,
-                                 pin_error);
+    aiopt::WorkerSession session(library, std::move(counters), options.inject_counter_errors,
+                                 options.out_cap, pin_error);
     aiopt::protocol::Reply reply;
     reply.reserve(aiopt::protocol::kHeaderBytes + aiopt::protocol::kDoneFixedBytes +
                   8 * counter_count + options.out_cap);

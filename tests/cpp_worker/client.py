@@ -109,7 +109,7 @@ def worker_args(
     out_cap: int = 1 << 16,
     counters: str | None = None,
     layout_seed: int | None = None,
-    inject: str | None = None,
+    inject_counter_errno: str | None = None,
 ) -> list[str]:
     args = [
         str(installed_binary("aiopt-worker")),
@@ -123,8 +123,8 @@ def worker_args(
         args += ["--counters", counters]
     if layout_seed is not None:
         args += ["--layout-seed", str(layout_seed)]
-    if inject is not None:
-        args += ["--inject-errno", inject]
+    if inject_counter_errno is not None:
+        args += ["--inject-counter-errno", inject_counter_errno]
     return args
 
 
@@ -143,7 +143,7 @@ class Worker:
         out_cap: int = 1 << 16,
         counters: str | None = None,
         layout_seed: int | None = None,
-        inject: str | None = None,
+        inject_counter_errno: str | None = None,
     ) -> None:
         request_read, self.request_fd = os.pipe()
         self.reply_fd, reply_write = os.pipe()
@@ -155,7 +155,7 @@ class Worker:
             out_cap=out_cap,
             counters=counters,
             layout_seed=layout_seed,
-            inject=inject,
+            inject_counter_errno=inject_counter_errno,
         )
         self.process = subprocess.Popen(
             args,

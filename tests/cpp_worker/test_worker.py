@@ -113,13 +113,19 @@ def test_unloadable_file_exits_with_its_own_code(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "options",
-    [{"counters": "task-clock,no-such-event"}, {"inject": "cycles"}, {"inject": "nope=2"}],
+    [
+        {"counters": "task-clock,no-such-event"},
+        {"inject_counter_errno": "cycles"},
+        {"inject_counter_errno": "nope=2"},
+    ],
 )
 def test_bad_arguments_are_usage_errors(
     candidates: dict[str, Path], options: dict[str, str]
 ) -> None:
     code, stderr = Worker(
-        candidates["echo"], counters=options.get("counters"), inject=options.get("inject")
+        candidates["echo"],
+        counters=options.get("counters"),
+        inject_counter_errno=options.get("inject_counter_errno"),
     ).finish()
     assert code == EXIT_USAGE and "usage:" in stderr
 
@@ -193,7 +199,7 @@ def test_injected_enoent_is_reported_unavailable(candidates: dict[str, Path]) ->
     with Worker(
         candidates["echo"],
         counters="task-clock,page-faults;cycles,instructions",
-        inject=f"task-clock={errno.ENOENT},cycles={errno.ENOENT}",
+        inject_counter_errno=f"task-clock={errno.ENOENT},cycles={errno.ENOENT}",
     ) as worker:
         op, payload = worker.request(b"S")
         assert op == b"S"

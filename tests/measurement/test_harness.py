@@ -36,7 +36,7 @@ def test_injected_counter_failure_shows_in_the_result(tiny_task: Path) -> None:
         tiny_task / "initial.cpp",
         task=tiny_task,
         budget=0.1,
-        inject_errno={"task-clock": errno.ENOENT, "cycles": errno.EACCES},
+        inject_counter_errno={"task-clock": errno.ENOENT, "cycles": errno.EACCES},
     )
     assert result.ok
     for name in ("task-clock", "cycles"):

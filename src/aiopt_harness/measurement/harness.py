@@ -100,7 +100,7 @@ def _plan(settings: Settings, budget: float, copies: int, **rules: float | int) 
         copies=settings.copies or copies,
         timeout=settings.timeout,
         counters=settings.counter_spec(),
-        inject_errno=settings.inject_spec(),
+        inject_counter_errno=settings.counter_injection_spec(),
         sandbox=settings.sandbox(),
         **rules,  # type: ignore[arg-type]
     )

@@ -28,7 +28,7 @@ class RunOptions(TypedDict, total=False):
     copies: int  # loaded copies (processes, layouts) per program
     seed: int | None  # round order and layouts; None: fresh randomness
     event_groups: Sequence[Sequence[str]] | None  # perf_event groups; None: the default
-    inject_errno: Mapping[str, int] | None  # testing: make these events' open fail
+    inject_counter_errno: Mapping[str, int] | None  # testing: make these events' open fail
     plausible_speedup: float  # a larger speedup is re-measured before it counts (20)
     require_containment: bool  # refuse to run candidates in a partial sandbox (False)
     inject_sandbox_errno: Mapping[str, int] | None  # testing: make these layers fail
@@ -46,7 +46,7 @@ class Settings:
     copies: int | None = None  # None: the entry point's default
     seed: int | None = None
     event_groups: tuple[tuple[str, ...], ...] | None = None
-    inject_errno: tuple[tuple[str, int], ...] = ()
+    inject_counter_errno: tuple[tuple[str, int], ...] = ()
     plausible_speedup: float = 20.0
     require_containment: bool = False
     inject_sandbox_errno: tuple[tuple[str, int], ...] = ()
@@ -54,7 +54,9 @@ class Settings:
     def sandbox(self) -> SandboxSettings:
         return SandboxSettings(
             require_containment=self.require_containment,
-            inject_errno=",".join(f"{layer}={errno}" for layer, errno in self.inject_sandbox_errno),
+            inject_sandbox_errno=",".join(
+                f"{layer}={errno}" for layer, errno in self.inject_sandbox_errno
+            ),
         )
 
     def pinned_cpu(self) -> int:
@@ -83,19 +85,20 @@ class Settings:
             return "default"
         return ";".join(",".join(group) for group in self.event_groups)
 
-    def inject_spec(self) -> str:
-        return ",".join(f"{name}={errno}" for name, errno in self.inject_errno)
+    def counter_injection_spec(self) -> str:
+        """The worker's --inject-counter-errno: perf events whose open fails, with the errno."""
+        return ",".join(f"{name}={errno}" for name, errno in self.inject_counter_errno)
 
 
 def run_settings(options: RunOptions) -> Settings:
     """The settings for ``options`` (unset keys keep the defaults)."""
     values = dict(options)
-    inject = values.pop("inject_errno", None) or {}
+    inject_counter = values.pop("inject_counter_errno", None) or {}
     groups = values.pop("event_groups", None)
     inject_sandbox = values.pop("inject_sandbox_errno", None) or {}
     return Settings(
         inject_sandbox_errno=tuple(sorted(inject_sandbox.items())),  # type: ignore[attr-defined]
-        inject_errno=tuple(sorted(inject.items())),  # type: ignore[attr-defined]
+        inject_counter_errno=tuple(sorted(inject_counter.items())),  # type: ignore[attr-defined]
         event_groups=tuple(tuple(g) for g in groups) if groups else None,  # type: ignore[attr-defined]
         **values,  # type: ignore[arg-type]
     )

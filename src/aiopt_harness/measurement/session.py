@@ -78,7 +78,7 @@ class Plan:
     precision: float = 0.0  # stop once the interval's relative half-width is this; 0: never
     timeout: float = 30.0  # seconds for any one request
     counters: str = "none"  # the worker's --counters
-    inject_errno: str = ""  # testing: the worker's --inject-errno
+    inject_counter_errno: str = ""  # testing: the worker's --inject-counter-errno
     sandbox: SandboxSettings = field(default_factory=SandboxSettings)
 
 
@@ -269,7 +269,7 @@ class _Session:
             limits=self.limits,
             counters=self.plan.counters,
             layout_seed=layout_seed,
-            inject_errno=self.plan.inject_errno,
+            inject_counter_errno=self.plan.inject_counter_errno,
             sandbox=self.plan.sandbox,
         )
         copy = _Copy(program, index, worker, pad)

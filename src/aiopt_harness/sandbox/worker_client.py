@@ -60,12 +60,12 @@ class SandboxSettings:
     """How strict the sandbox must be, and test hooks that make layers fail."""
 
     require_containment: bool = False  # refuse to load a candidate into a partial sandbox
-    inject_errno: str = ""  # testing: "landlock=38,seccomp=22"
+    inject_sandbox_errno: str = ""  # testing: "landlock=38,seccomp=22"
 
     def worker_args(self) -> list[str]:
         args = ["--require-containment", "yes" if self.require_containment else "no"]
-        if self.inject_errno:
-            args += ["--inject-sandbox-errno", self.inject_errno]
+        if self.inject_sandbox_errno:
+            args += ["--inject-sandbox-errno", self.inject_sandbox_errno]
         return args
 
 
@@ -139,7 +139,7 @@ class Worker:
         limits: Limits,
         counters: str = "none",  # none, default, or groups: "a,b;c"
         layout_seed: int = 0,
-        inject_errno: str = "",
+        inject_counter_errno: str = "",  # testing: "cycles=2,task-clock=13"
         sandbox: SandboxSettings = SandboxSettings(),
     ) -> None:
         # ``directory`` holds what this side reads (crash note, output, sandbox report);
@@ -178,8 +178,8 @@ class Worker:
             str(directory / "containment.txt"),
             *sandbox.worker_args(),
         ]
-        if inject_errno:
-            command += ["--inject-errno", inject_errno]
+        if inject_counter_errno:
+            command += ["--inject-counter-errno", inject_counter_errno]
         self.directory = directory
         self.scratch = scratch
         self.limits = limits
