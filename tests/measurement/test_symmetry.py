@@ -40,16 +40,16 @@ def test_neither_program_always_starts_first(
 ) -> None:
     """The copies of a pair start in a random order: over 12 pairs both orders occur (a
     fixed seed makes this deterministic), and pairs start one after the other."""
-    from aiopt_harness.measurement import session
+    from aiopt_harness.measurement import workers
 
-    started: list[tuple[int, int]] = []
-    original = session._Session._start
+    started: list[tuple[int | None, int]] = []
+    original = workers.WorkerPool._start
 
-    def spy(self: session._Session, program: int, index: int, *rest: object) -> object:
+    def spy(self: workers.WorkerPool, program: int | None, index: int, *rest: object) -> object:
         started.append((program, index))
         return original(self, program, index, *rest)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(session._Session, "_start", spy)
+    monkeypatch.setattr(workers.WorkerPool, "_start", spy)
     result = compare(
         tiny_task / "initial.cpp", tiny_task / "initial.cpp", task=tiny_task, budget=0.2, seed=7
     )
