@@ -24,16 +24,19 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..sandbox.containment import Containment
 from .attribution import EvolveBlocks, lookup_addresses
-from .context import ProfileContext
 from .driver import driver_command, run_jailed, run_tool, tool_jail
 from .errors import ProfilerOutputError, ToolFailedError
 from .perf_script import SCRIPT_FIELDS, Sample, Switch, parse_perf_script
 from .shared import Location, resolve_lines, tail
 from .tail_calls import read_code, restore_tail_calls
 from .tracefs import sched_tracepoints
+
+if TYPE_CHECKING:  # context.py imports this module for ProfileContext.perf_recording
+    from .context import ProfileContext
 
 FREQUENCY = 999  # Hz, time and page-fault samples
 MAX_SECONDS = 5.0  # of driver runtime
