@@ -8,14 +8,13 @@ Set ``AIOPT_CPU_LEDGER`` to a file (``aiopt experiment run`` sets it to
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .files import append_line
+from .jsonl import append_jsonl, read_jsonl
 
 LEDGER_ENV = "AIOPT_CPU_LEDGER"
 # The CPUs of the local LLM server (comma-separated), set where its clients run: each
@@ -36,7 +35,7 @@ def record_interval(kind: str, cpus: Iterable[int], start: float, end: float) ->
         "pid": os.getpid(),
         "host": socket.gethostname(),
     }
-    append_line(Path(path), json.dumps(record))
+    append_jsonl(Path(path), record)
 
 
 @dataclass(frozen=True)
@@ -59,11 +58,8 @@ class Interval:
 
 def read_ledger(path: Path) -> list[Interval]:
     intervals: list[Interval] = []
-    if not path.is_file():
-        return intervals
-    for line in path.read_text().splitlines():
+    for record in read_jsonl(path):  # a line cut by a kill is skipped there
         try:
-            record = json.loads(line)
             intervals.append(
                 Interval(
                     str(record["kind"]),
@@ -75,7 +71,7 @@ def read_ledger(path: Path) -> list[Interval]:
                 )
             )
         except (ValueError, KeyError, TypeError):
-            continue  # a line cut by a kill
+            continue  # a record without the fields of an interval
     return intervals
 
 

@@ -1,4 +1,5 @@
-"""Files the harness writes so that a reader, or a crash, never sees half of one."""
+"""Files the harness writes so that a reader, or a crash, never sees half of one (JSON
+Lines files are appended to by ``common/jsonl.py``)."""
 
 from __future__ import annotations
 
@@ -21,15 +22,3 @@ def write_atomically(path: Path, text: str) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-
-
-def append_line(path: Path, line: str) -> None:
-    """Appends one line in one ``write`` (whole lines even with several writers; a kill
-    loses at most this line, and readers skip a torn last line)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-    try:
-        os.write(descriptor, (line.rstrip("\n") + "\n").encode())
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)

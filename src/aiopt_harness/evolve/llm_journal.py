@@ -21,7 +21,7 @@ from typing import Any, cast
 from openevolve.llm.base import LLMInterface
 
 from ..common.cpu_ledger import LOCAL_LLM_CPUS_ENV, record_interval
-from ..common.files import append_line
+from ..common.jsonl import append_jsonl, read_jsonl
 
 JOURNAL = "llm_answers.jsonl"
 # Sampling settings that change the answer (OpenEvolve passes them as keyword arguments).
@@ -47,14 +47,8 @@ class JournaledLLM(LLMInterface):  # type: ignore[misc]  # openevolve is untyped
         self.replayed = 0  # answers given from the journal
 
     def _read(self) -> None:
-        if not self.path.is_file():
-            return
-        for line in self.path.read_text().splitlines():
-            try:
-                record = json.loads(line)
-            except ValueError:
-                continue  # a line cut by a kill
-            if isinstance(record, dict) and isinstance(record.get("key"), str):
+        for record in read_jsonl(self.path):  # a line cut by a kill is skipped there
+            if isinstance(record.get("key"), str):
                 self.known[record["key"]] = record
 
     async def generate(self, prompt: str, **kwargs: Any) -> str:
@@ -80,6 +74,6 @@ class JournaledLLM(LLMInterface):  # type: ignore[misc]  # openevolve is untyped
         self.last_usage = getattr(self.inner, "last_usage", None)
         if isinstance(answer, str):
             record = {"key": key, "answer": answer, "usage": self.last_usage}
-            append_line(self.path, json.dumps(record))
+            append_jsonl(self.path, record)
             self.known[key] = record
         return cast(str, answer)

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
 import multiprocessing
 import tempfile
 import time
@@ -38,7 +37,7 @@ from openevolve.utils.code_utils import (
 )
 
 from ..build.compiler import compile_candidate
-from ..common.files import append_line
+from ..common.jsonl import append_jsonl, read_jsonl
 from ..common.processes import die_with_parent
 from ..tasks.task import load_task
 from .llm_client import raw_client
@@ -266,7 +265,7 @@ class RepairingLLM(LLMInterface):  # type: ignore[misc]  # openevolve is untyped
             "remaining_problem": verdict.problem,
             "seconds": round(seconds, 3),
         }
-        append_line(Path(self.settings.state_dir) / JOURNAL, json.dumps(record))
+        append_jsonl(Path(self.settings.state_dir) / JOURNAL, record)
 
 
 def summed_usage(usages: list[dict[str, Any] | None]) -> dict[str, Any] | None:
@@ -299,13 +298,7 @@ def records_by_answer(path: Path) -> dict[str, dict[str, Any]]:
     """A journal's records (JSON lines; a line cut by a kill is skipped) by their
     ``response_sha256``, the answer OpenEvolve received."""
     found: dict[str, dict[str, Any]] = {}
-    if not path.is_file():
-        return found
-    for line in path.read_text().splitlines():
-        try:
-            record = json.loads(line)
-        except ValueError:
-            continue  # a line cut by a kill
-        if isinstance(record, dict) and isinstance(record.get("response_sha256"), str):
+    for record in read_jsonl(path):
+        if isinstance(record.get("response_sha256"), str):
             found[record["response_sha256"]] = record
     return found

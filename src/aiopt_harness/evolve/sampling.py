@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
 import multiprocessing
 import time
 from collections import Counter
@@ -32,7 +31,7 @@ from typing import Any, cast
 from openevolve.config import LLMModelConfig
 from openevolve.llm.base import LLMInterface
 
-from ..common.files import append_line
+from ..common.jsonl import append_jsonl
 from ..common.processes import die_with_parent
 from ..llm.grammar import block_grammar, unit_grammar
 from .answer_filter import Screened, screen
@@ -167,7 +166,7 @@ class SamplingLLM(LLMInterface):  # type: ignore[misc]  # openevolve is untyped
             ],
             "seconds": round(seconds, 3),
         }
-        append_line(Path(self.settings.state_dir) / JOURNAL, json.dumps(record))
+        append_jsonl(Path(self.settings.state_dir) / JOURNAL, record)
 
 
 def _make_client(settings: SamplingSettings, model_cfg: LLMModelConfig) -> SamplingLLM:

@@ -11,7 +11,6 @@ iteration's error (outcome ``budget_spent``).
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +18,7 @@ from typing import Any, cast
 
 from openevolve.llm.base import LLMInterface
 
-from ..common.files import append_line
+from ..common.jsonl import append_jsonl, read_jsonl
 
 BUDGET_SPENT = "track budget spent"  # in every BudgetSpent message (iteration_log)
 
@@ -58,22 +57,15 @@ class Spent:
 def read_spent(ledger: Path) -> Spent:
     requests, tokens, cost, priced = 0, 0, 0.0, False
     by_run: dict[str, int] = {}
-    if ledger.is_file():
-        for line in ledger.read_text().splitlines():
-            try:
-                record = json.loads(line)
-            except ValueError:
-                continue  # a line cut by a kill
-            if not isinstance(record, dict):
-                continue
-            used = int(record.get("prompt_tokens") or 0) + int(record.get("completion_tokens") or 0)
-            requests += 1
-            tokens += used
-            run = str(record.get("run", ""))
-            by_run[run] = by_run.get(run, 0) + used
-            if isinstance(record.get("cost"), int | float):
-                cost += float(record["cost"])
-                priced = True
+    for record in read_jsonl(ledger):  # a line cut by a kill is skipped there
+        used = int(record.get("prompt_tokens") or 0) + int(record.get("completion_tokens") or 0)
+        requests += 1
+        tokens += used
+        run = str(record.get("run", ""))
+        by_run[run] = by_run.get(run, 0) + used
+        if isinstance(record.get("cost"), int | float):
+            cost += float(record["cost"])
+            priced = True
     return Spent(requests, tokens, cost if priced else None, by_run)
 
 
@@ -115,5 +107,5 @@ class BudgetedLLM(LLMInterface):  # type: ignore[misc]  # openevolve is untyped
             "completion_tokens": completion_tokens,
             "cost": self.settings.cost(prompt_tokens, completion_tokens),
         }
-        append_line(Path(self.settings.ledger), json.dumps(record))
+        append_jsonl(Path(self.settings.ledger), record)
         return cast(str, answer)
