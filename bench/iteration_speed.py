@@ -172,13 +172,14 @@ def iteration_rows(output: Path) -> list[dict[str, Any]]:
     """Per iteration: outcome, valid, tokens, LLM seconds (wall time since the previous
     iteration ended, minus this iteration's evaluation)."""
     openevolve = output / "openevolve"
-    records = merge_iteration_log(
+    merged = merge_iteration_log(
         openevolve,
         output / "bench-iterations.jsonl",
         read_journal(output / "state"),
         output / "state",
         read_samples(output / "state"),
     )
+    records = [record.to_dict() for record in merged]  # as iterations.jsonl holds them
     evaluations = _evaluation_seconds(output / "state")
     stamps = _timestamps(openevolve)
     rows = []

@@ -18,8 +18,6 @@ import sys
 import types
 from pathlib import Path
 
-import pytest
-
 import aiopt_harness
 
 PACKAGE = Path(aiopt_harness.__file__).resolve().parent
@@ -193,28 +191,13 @@ def test_the_walk_sees_relative_imports() -> None:
     assert "aiopt_harness.tasks.task.Task" in imports
 
 
-# Known and being removed (issue 23): evolve/evaluator.py imports remote_evaluation.py
-# inside a function, and remote_evaluation.py imports evaluator.py. Only this exact pair is
-# let through here; test_the_known_evolve_cycle_is_gone says whether it still stands.
-KNOWN_CYCLES = [["aiopt_harness.evolve.evaluator", "aiopt_harness.evolve.remote_evaluation"]]
-
-
 def test_no_import_cycle_inside_a_subpackage() -> None:
-    cycles = [cycle for cycle in _cycles_inside_subpackages() if cycle not in KNOWN_CYCLES]
+    """None at all: evolve/evaluator.py and evolve/remote_evaluation.py imported each other
+    until local or remote evaluation was chosen above the evaluator (evaluation_backend)."""
+    cycles = _cycles_inside_subpackages()
     assert not cycles, "modules of one subpackage that import each other:\n" + "\n".join(
         " <-> ".join(cycle) for cycle in cycles
     )
-
-
-@pytest.mark.xfail(
-    reason="issue 23: evolve/evaluator.py <-> evolve/remote_evaluation.py, being removed "
-    "(local or remote evaluation chosen above evaluator.py); once this passes, delete the "
-    "marker and KNOWN_CYCLES",
-    strict=False,
-)
-def test_the_known_evolve_cycle_is_gone() -> None:
-    cycles = _cycles_inside_subpackages()
-    assert not [cycle for cycle in cycles if cycle in KNOWN_CYCLES], cycles
 
 
 def test_the_cycle_check_sees_deferred_imports_and_skips_type_checking() -> None:

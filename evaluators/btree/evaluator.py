@@ -6,7 +6,7 @@ state directory that `aiopt evolve` adds) to evaluate() as keyword arguments.
 
 from typing import Any
 
-from aiopt_harness.evolve.evaluator import evaluate_for_task
+from aiopt_harness.evolve.evaluation_backend import evaluate_for_task
 
 TASK = 'btree'
 

@@ -225,7 +225,8 @@ def _profile(args: argparse.Namespace) -> int:
 
 
 def _evolve(args: argparse.Namespace) -> int:
-    from .evolve.run import EvolveOptions, format_summary, run_evolve
+    from .evolve.run import EvolveOptions, run_evolve
+    from .evolve.run_summary import format_summary
     from .llm.errors import LocalLlmError
 
     track = "profile" if args.profile else "noprofile"
@@ -255,7 +256,7 @@ def _evolve(args: argparse.Namespace) -> int:
     print(format_summary(summary))
     # A run whose LLM produced no usable program is still a complete run (an outcome of
     # the experiment); incomplete is when iterations are missing from the log.
-    return 0 if summary["iterations_logged"] >= summary["iterations"] else 1
+    return 0 if summary.complete else 1
 
 
 def _list_tasks() -> int:

@@ -51,7 +51,8 @@ def _rules(diffs: list[str]) -> list[tuple[frozenset[str], str, str]]:
 
 
 def _analyze(root: Path) -> dict[str, Any]:
-    return analyze_experiment(load_experiment(root), root / "analysis", _rules, None, say=print)
+    result = analyze_experiment(load_experiment(root), root / "analysis", _rules, None, say=print)
+    return result.to_dict()
 
 
 @pytest.fixture(scope="module")
@@ -100,7 +101,7 @@ def test_interaction_is_the_difference_in_differences(full: dict[str, Any]) -> N
 def test_remeasured_scores_are_unavailable_without_remeasurement(full: dict[str, Any]) -> None:
     planned = _planned(full, "remeasured")
     assert all(c["figures"] is None for c in planned.values())
-    assert all(c["note"].startswith("unavailable:") for c in planned.values())
+    assert all(c["unavailable"] for c in planned.values())
     assert all(r["remeasured"]["status"] == "unavailable" for r in full["runs"])
 
 
@@ -174,21 +175,23 @@ def test_only_two_tracks_says_what_is_unavailable(tmp_path: Path) -> None:
     result = _analyze(write_experiment(tmp_path, _runs("AC"), margin=None))
     planned = _planned(result)
     assert planned["C > A"]["figures"] is not None
-    assert planned["D > B"]["note"].startswith("unavailable:")
-    assert "equivalence_margin" in planned["B ~ C"]["note"]
+    assert planned["D > B"]["unavailable"] and planned["C > A"]["unavailable"] is None
+    assert "equivalence_margin" in planned["B ~ C"]["unavailable"]
     interaction = result["tasks"]["matmul"]["scores"]["in_loop"]["interaction"]
-    assert interaction["figures"] is None and interaction["note"].startswith("unavailable:")
-    assert "note" in result["tasks"]["matmul"]["categories"]["permutation_tests"]["D vs B"]
+    assert interaction["figures"] is None and interaction["unavailable"]
+    assert "unavailable" in result["tasks"]["matmul"]["categories"]["permutation_tests"]["D vs B"]
 
 
 def test_no_valid_mutation_leaves_categories_unavailable(tmp_path: Path) -> None:
     runs = [SyntheticRun(t, s, 1.0, [("compile_error", None, False)]) for t in "AC" for s in (1, 2)]
     result = _analyze(write_experiment(tmp_path, runs, iterations=1, threshold=None))
     task = result["tasks"]["matmul"]
-    assert task["categories"]["by_track"]["A"]["note"].startswith("unavailable:")
-    assert task["map_elites"]["note"].startswith("unavailable:")
+    assert task["categories"]["by_track"]["A"] == {
+        "unavailable": "track A has no accepted mutation"
+    }
+    assert task["map_elites"]["unavailable"]
     assert task["threshold_speedup"] is None
-    assert task["threshold_note"].startswith("unavailable:")
+    assert task["threshold_unavailable"]
     assert task["case_studies"] == []
 
 
@@ -200,14 +203,14 @@ def test_case_study_is_a_profile_on_improvement_of_a_new_kind(full: dict[str, An
     assert "parallelism_simd" in first["labels"]
     assert first["profile_artifact"] == "cache-misses 12% in multiply"
     assert "#pragma omp parallel for" in first["diff"]
-    assert first["remeasured_gain"]["note"].startswith("unavailable:")
+    assert first["remeasured_gain"] == {"unavailable": "re-measurement was turned off"}
     gains = [s["in_loop_gain"] for s in studies]
     assert gains == sorted(gains, reverse=True)
 
 
 def test_across_tasks_iqm_interval(full: dict[str, Any]) -> None:
     # the across-task figures use re-measured scores: unavailable here
-    assert all("note" in v for v in full["across_tasks"].values())
+    assert all("unavailable" in v for v in full["across_tasks"].values())
 
 
 def test_remeasured_scores_from_the_cache_drive_the_tests(tmp_path: Path) -> None:
@@ -229,7 +232,9 @@ def test_remeasured_scores_from_the_cache_drive_the_tests(tmp_path: Path) -> Non
                                        "ci_high": value * 1.01, "message": "cached"}  # fmt: skip
     (root / "analysis").mkdir()
     (root / "analysis" / "remeasured.json").write_text(json.dumps(cache))
-    result = analyze_experiment(data, root / "analysis", _rules, 2.0, case_limit=0, say=print)
+    result = analyze_experiment(
+        data, root / "analysis", _rules, 2.0, case_limit=0, say=print
+    ).to_dict()
     figures = _planned(result, "remeasured")["C > A"]["figures"]
     assert figures["p"] == pytest.approx(1 / 252)
     assert figures["hl_ratio"] == pytest.approx(1.40 / 1.10)
@@ -255,8 +260,9 @@ def test_labeller_agreement_rules_always_and_the_judge_when_asked(tmp_path: Path
         return [(by_diff[d], "llm", "") if d in by_diff else (rule_labels(d), "rule", "")
                 for d in diffs]  # fmt: skip
 
-    result = analyze_experiment(load_experiment(root), tmp_path / "a", judge_all, None,
-                                say=print, judge="llm:test", judge_agreement=True)  # fmt: skip
+    analyzed = analyze_experiment(load_experiment(root), tmp_path / "a", judge_all, None,
+                                  say=print, judge="llm:test", judge_agreement=True)  # fmt: skip
+    result = analyzed.to_dict()
     rule = result["labeller_agreement"]["rule"]
     expected = agreement([c.labels for c in cases], [rule_labels(c.diff) for c in cases])
     assert rule["micro_f1"] == expected.micro_f1 and rule["cases"] == len(cases) >= 40
@@ -265,4 +271,4 @@ def test_labeller_agreement_rules_always_and_the_judge_when_asked(tmp_path: Path
     assert result["labellers_used"] == {"rule": 20}
     unasked = analyze_experiment(load_experiment(root), tmp_path / "b", judge_all, None,
                                  say=print, judge="llm:test")  # fmt: skip
-    assert unasked["labeller_agreement"]["llm:test"]["note"].startswith("unavailable:")
+    assert unasked.labeller_agreement["llm:test"]["unavailable"].startswith("the judge's")

@@ -12,6 +12,7 @@ import pytest
 from aiopt_harness.analysis.analyze import analyze_experiment
 from aiopt_harness.analysis.experiment_data import load_experiment
 from aiopt_harness.analysis.report_html import CSP, _fmt, render_report
+from aiopt_harness.analysis.result import AnalysisResult, analysis_from_dict, read_analysis
 from aiopt_harness.analysis.rule_labeller import rule_labels
 
 from .synthetic_experiment import SyntheticRun, write_experiment
@@ -60,7 +61,7 @@ def _runs(mutation_on: str) -> list[SyntheticRun]:
     return runs
 
 
-def _result(root: Path, mutation_on: str) -> dict[str, Any]:
+def _result(root: Path, mutation_on: str) -> AnalysisResult:
     write_experiment(root, _runs(mutation_on), iterations=3)
     return analyze_experiment(load_experiment(root), root / "analysis", _rules, None, say=print)
 
@@ -69,7 +70,37 @@ def _result(root: Path, mutation_on: str) -> dict[str, Any]:
 def attacked(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], str]:
     mutation = "  #pragma omp parallel for\n" + ATTACK
     result = _result(tmp_path_factory.mktemp("attacked"), mutation)
-    return result, render_report(result)
+    return result.to_dict(), render_report(result)
+
+
+def _as_written_before(value: Any) -> Any:
+    """An analysis.json as versions before the ``unavailable`` field wrote it: the
+    reason in a ``note`` starting with "unavailable:" (a comparison's note empty when it
+    had figures), the task's ``threshold_note``."""
+    if isinstance(value, list):
+        return [_as_written_before(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    old: dict[str, Any] = {}
+    for key, item in value.items():
+        if key == "unavailable":
+            old["note"] = f"unavailable: {item}" if item is not None else ""
+        elif key == "threshold_unavailable":
+            old["threshold_note"] = f"unavailable: {item}" if item is not None else ""
+        else:
+            old[key] = _as_written_before(item)
+    return old
+
+
+def test_an_analysis_json_of_an_earlier_version_renders_the_same(tmp_path: Path) -> None:
+    """Old files said "unavailable" in a note: read back, they give the same page."""
+    write_experiment(tmp_path, _runs("  // same note\n"), iterations=3, threshold=None)
+    result = analyze_experiment(load_experiment(tmp_path), tmp_path / "a", _rules, None, say=print)
+    old = _as_written_before(result.to_dict())
+    assert "unavailable" not in str(old.keys()) and "unavailable: " in str(old)
+    page = render_report(result)
+    assert render_report(analysis_from_dict(old)) == page
+    assert "unavailable: no baseline for matmul on this machine" in "".join(_parse(page).text)
 
 
 def test_candidate_text_cannot_add_markup_or_script(attacked: tuple[dict[str, Any], str]) -> None:
@@ -149,7 +180,8 @@ def test_aiopt_analyze_writes_json_and_report(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "wrote" in done.stdout
-    result = json.loads((root / "analysis" / "analysis.json").read_text())
-    assert result["labeller"] == "rule"
+    result = read_analysis(root / "analysis" / "analysis.json")
+    assert result.labeller == "rule"
+    assert result.to_dict() == json.loads((root / "analysis" / "analysis.json").read_text())
     page = (root / "analysis" / "report.html").read_text()
     assert page == render_report(result)

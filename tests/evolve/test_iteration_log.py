@@ -7,6 +7,13 @@ from pathlib import Path
 import pytest
 
 from aiopt_harness.evolve.iteration_log import classify_error, merge_iteration_log, outcome_counts
+from aiopt_harness.evolve.iteration_record import (
+    CHILD_KEYS,
+    NO_CHILD_KEYS,
+    iteration_from_dict,
+    read_iterations,
+)
+from aiopt_harness.sandbox.verdict import Status
 
 PROFILE_PROMPT = {"system": "s", "user": "## Last Execution Output\n\n### profile\n```\n...\n```"}
 
@@ -73,13 +80,16 @@ def test_merge_accounts_for_every_iteration(tmp_path: Path) -> None:
         ],
     )
     records = merge_iteration_log(tmp_path, tmp_path / "iterations.jsonl")
-    assert [r["iteration"] for r in records] == [1, 2, 3]
-    assert [r["outcome"] for r in records] == ["ok", "no_diff", "compile_error"]
-    assert [r["prompt_has_profile"] for r in records] == [False, True, True]
-    assert records[2]["failure"] == "compile_error: x.cpp:3: error"
+    assert [r.iteration for r in records] == [1, 2, 3]
+    assert [r.outcome for r in records] == ["ok", "no_diff", "compile_error"]
+    assert [r.status for r in records] == [Status.OK, None, Status.COMPILE_ERROR]
+    assert [r.prompt_has_profile for r in records] == [False, True, True]
+    assert records[2].failure == "compile_error: x.cpp:3: error"
     assert outcome_counts(records) == {"ok": 1, "no_diff": 1, "compile_error": 1}
     written = [json.loads(line) for line in (tmp_path / "iterations.jsonl").open()]
-    assert written == records
+    assert written == [r.to_dict() for r in records]
+    assert list(written[0]) == list(CHILD_KEYS) and list(written[1]) == list(NO_CHILD_KEYS)
+    assert read_iterations(tmp_path / "iterations.jsonl") == records
 
 
 def test_missing_traces_give_an_empty_log(tmp_path: Path) -> None:
@@ -106,11 +116,11 @@ def test_a_correct_copy_of_the_parent_is_no_valid_change(tmp_path: Path) -> None
         ],
     )  # fmt: skip
     records = merge_iteration_log(tmp_path, tmp_path / "iterations.jsonl")
-    assert [r["changed"] for r in records] == [False, True, True, None]
-    assert [r["valid"] for r in records] == [False, True, False, False]
-    assert records[0]["iteration_seconds"] == 12.5
-    assert (records[0]["prompt_tokens"], records[0]["completion_tokens"]) == (900, 80)
-    assert records[1]["prompt_tokens"] is None
+    assert [r.changed for r in records] == [False, True, True, None]
+    assert [r.valid for r in records] == [False, True, False, False]
+    assert records[0].iteration_seconds == 12.5
+    assert (records[0].prompt_tokens, records[0].completion_tokens) == (900, 80)
+    assert records[1].prompt_tokens is None
 
 
 def test_a_resumed_run_keeps_the_latest_record_of_each_iteration(tmp_path: Path) -> None:
@@ -139,9 +149,33 @@ def test_a_resumed_run_keeps_the_latest_record_of_each_iteration(tmp_path: Path)
         json.dumps({"sha256": child_sha, "seconds": 2.5}) + "\n"
     )
     records = merge_iteration_log(tmp_path, tmp_path / "merged.jsonl", None, tmp_path / "state")
-    assert [(r["iteration"], r.get("child_id"), r["outcome"]) for r in records] == [
+    assert [(r.iteration, r.child_id, r.outcome) for r in records] == [
         (1, "a1", "ok"), (2, "b2", "ok"), (3, None, "llm_error"),
     ]  # fmt: skip
     first = records[0]
-    assert first["prompt_profile"] == "..." and records[1]["prompt_profile"] is None
-    assert first["child_code"] == code and first["evaluation_seconds"] == 2.5
+    assert first.prompt_profile == "..." and records[1].prompt_profile is None
+    assert first.child_code == code and first.evaluation_seconds == 2.5
+
+
+def test_iterations_of_an_older_run_read_back_with_what_they_have(tmp_path: Path) -> None:
+    """Lines written before some keys existed (evaluation_seconds, samples), and a torn
+    last line."""
+    older_child = {
+        "iteration": 1,
+        "outcome": "ok",
+        "changed": True,
+        "valid": True,
+        "speedup": 1.3,
+        "child_id": "a",
+        "prompt_tokens": 5,
+    }
+    older_failure = {"iteration": 2, "outcome": "timeout", "changed": None, "valid": False,
+                     "error": "timed out"}  # fmt: skip
+    path = tmp_path / "iterations.jsonl"
+    write_jsonl(path, [older_child, older_failure])
+    child, failure = read_iterations(path)
+    assert child.ok and child.has_child and child.samples is None and child.tokens == 5
+    assert child.evaluation_seconds is None and child.to_dict()["speedup"] == 1.3
+    # "timeout" without a child is OpenEvolve's timeout, not the evaluation's status
+    assert not failure.has_child and failure.status is None and not failure.ok
+    assert iteration_from_dict(failure.to_dict()) == failure

@@ -32,6 +32,7 @@ from aiopt_harness.evolve.repair import (
     read_journal,
     repair_client,
 )
+from aiopt_harness.sandbox.verdict import Status
 from aiopt_harness.tasks.task import load_task
 from tests.scripted_llm import GOOD_BLOCK, ScriptedServer, serving
 
@@ -209,7 +210,7 @@ def test_evolve_repairs_a_compile_error_end_to_end(
     assert record["outcome"] == "ok" and record["valid"] is True, record
     assert record["repair"] == {"problems": ["does not compile."], "fixed": True}
     assert record["prompt_tokens"] == 100  # both requests counted
-    assert summary["repaired"] == 1 and summary["repaired_valid"] == 1
+    assert summary.repaired == 1 and summary.repaired_valid == 1
 
 
 def test_a_run_whose_iterations_all_fail_still_reports_the_initial_programs_speedup(
@@ -223,6 +224,6 @@ def test_a_run_whose_iterations_all_fail_still_reports_the_initial_programs_spee
             api_base=server.api_base, model="scripted",
         )  # fmt: skip
         summary = run_evolve(options, say=lambda line: None)
-    assert "EvolutionFailedError" in str(summary["error"])
-    assert summary["best_speedup"] is not None and summary["best_status"] == "ok", summary
-    assert summary["iterations_logged"] == 1 and summary["repaired"] == 1
+    assert "EvolutionFailedError" in str(summary.error)
+    assert summary.best_speedup is not None and summary.best_status is Status.OK, summary
+    assert summary.iterations_logged == 1 and summary.repaired == 1

@@ -147,8 +147,8 @@ def test_a_constrained_run_logs_every_answer_per_iteration(tmp_path: Path) -> No
     # BROKEN, BROKEN and WRONG fail the filter, and WRONG (it compiled) goes on
     assert second["samples"]["asked"] == 3 and second["samples"]["passed"] == 0
     assert second["outcome"] == "wrong_output"
-    assert summary["answers_asked"] == 5 and summary["answers_passed"] == 1
-    assert summary["answers_filtered"] == {"no_change": 1, "compile_error": 2, "wrong_output": 1}
-    assert summary["constrained"] is True
+    assert summary.answers_asked == 5 and summary.answers_passed == 1
+    assert summary.answers_filtered == {"no_change": 1, "compile_error": 2, "wrong_output": 1}
+    assert summary.constrained is True
     config = (tmp_path / "run" / "config.yaml").read_text()
     assert "constrained decoding (block)" in config

@@ -1,7 +1,7 @@
 """Every number of ``aiopt analyze``, computed from an experiment directory into one
-JSON-ready dict (``analysis.json``; the HTML report renders it). Where a figure cannot be
-computed (too few runs, no valid mutation, no threshold), the dict holds a note starting
-with "unavailable:" in its place."""
+``AnalysisResult`` (``analysis.json``; the HTML report renders it). Where a figure cannot
+be computed (too few runs, no valid mutation, no threshold), its place holds
+``{"unavailable": REASON}`` (``result.unavailable``)."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from .hypotheses import interaction, n_note, planned_comparisons
 from .labelled_set import LabelledDiff, load_labelled_set
 from .map_elites import coverage, fixed_grid
 from .remeasure import Remeasured, remeasure_runs
+from .result import AnalysisResult, unavailable
 from .rule_labeller import rule_labels
 from .taxonomy import ALL_LABELS, mutation_diff
 from .trajectory_summary import summarize_task
@@ -61,10 +62,10 @@ def _run_row(run: RunData, remeasured: dict[str, Remeasured]) -> dict[str, Any]:
         "track": run.key.track,
         "seed": run.key.seed,
         "profile": run.profile,
-        "state": run.state,
+        "state": run.state.value,
         "iterations": len(run.records),
         "in_loop_best": run.in_loop_best,
-        "remeasured": asdict(again) if again is not None else None,
+        "remeasured": again.to_dict() if again is not None else None,
     }
 
 
@@ -87,7 +88,7 @@ def _across_tasks(per_task: dict[str, dict[str, list[float]]], tracks: list[str]
         }
         pooled = [v for values in groups.values() for v in values]
         if len(pooled) < 2:
-            found[track] = {"note": f"unavailable: track {track} has {len(pooled)} scored runs"}
+            found[track] = unavailable(f"track {track} has {len(pooled)} scored runs")
             continue
         interval = stratified_bootstrap(groups, iqm)
         found[track] = {
@@ -116,14 +117,12 @@ def _label_mutations(
     for run in runs:
         for r in run.records:
             if (
-                r.get("valid")
-                and isinstance(r.get("parent_code"), str)
-                and isinstance(r.get("child_code"), str)
-                and isinstance(r.get("iteration"), int)
+                r.valid
+                and isinstance(r.parent_code, str)
+                and isinstance(r.child_code, str)
+                and isinstance(r.iteration, int)
             ):
-                diffs[(run.key.name, int(r["iteration"]))] = mutation_diff(
-                    r["parent_code"], r["child_code"]
-                )
+                diffs[(run.key.name, r.iteration)] = mutation_diff(r.parent_code, r.child_code)
     keys = list(diffs)
     asked = [diffs[k] for k in keys] + list(extra)
     answers = label_all(asked) if asked else []
@@ -150,8 +149,9 @@ def _agreements(
             figures["fell_back_to_rules"] = sum(who != "llm" for _, who, _ in judged)
             found[judge] = figures
         else:
-            found[judge] = {"note": "unavailable: the judge's agreement was not measured "
-                            "(aiopt analyze --judge-agreement)"}  # fmt: skip
+            found[judge] = unavailable(
+                "the judge's agreement was not measured (aiopt analyze --judge-agreement)"
+            )
     return found
 
 
@@ -172,7 +172,7 @@ def _categories(
         by_track[track] = (
             {label: sum(row[label] for row in rows) / len(rows) for label in ALL_LABELS}
             if rows
-            else {"note": f"unavailable: track {track} has no accepted mutation"}
+            else unavailable(f"track {track} has no accepted mutation")
         )
     tests: dict[str, Any] = {}
     for on, off in FEEDBACK_PAIRS:
@@ -180,10 +180,9 @@ def _categories(
         y = [per_run[r.key.name] for r in runs if r.key.track == off and r.key.name in per_run]
         name = f"{on} vs {off}"
         if len(x) < 2 or len(y) < 2:
-            tests[name] = {
-                "note": f"unavailable: {len(x)} and {len(y)} runs with accepted "
-                "mutations (at least 2 each)"
-            }
+            tests[name] = unavailable(
+                f"{len(x)} and {len(y)} runs with accepted mutations (at least 2 each)"
+            )
             continue
         tests[name] = {"tests": [asdict(t) for t in compare_tracks(x, y, ALL_LABELS)]}
     return {
@@ -203,7 +202,7 @@ def analyze_experiment(
     say: Callable[[str], None] = print,
     judge: str = "rule",
     judge_agreement: bool = False,
-) -> dict[str, Any]:
+) -> AnalysisResult:
     """Every figure of the report. ``remeasure_budget`` None: no re-measurement.
     ``judge``: the labeller's name; with ``judge_agreement`` it also labels the labelled
     set (in the same ``label_all`` call), for its agreement figures."""
@@ -212,34 +211,24 @@ def analyze_experiment(
         remeasured = remeasure_runs(runs, analysis_dir / "remeasured.json", remeasure_budget, say)
     else:
         remeasured = {
-            r.key.name: Remeasured(
-                "unavailable", None, None, None, "unavailable: re-measurement was turned off"
-            )
-            for r in runs
+            r.key.name: Remeasured.unavailable("re-measurement was turned off") for r in runs
         }
     tracks = [t.name for t in data.spec.tracks]
     cases = load_labelled_set()
     extra = [case.diff for case in cases] if judge_agreement and judge != "rule" else []
     labels, diffs, used, judged = _label_mutations(runs, label_all, extra)
-    result: dict[str, Any] = {
-        "experiment": str(data.root),
-        "spec": {
-            "name": data.spec.name,
-            "tasks": list(data.spec.tasks),
-            "seeds": list(data.spec.seeds),
-            "iterations": data.spec.iterations,
-            "tracks": {
-                t.name: {"profile": t.profile, "llm": "embedded" if t.embedded else t.model}
-                for t in data.spec.tracks
-            },
-            "equivalence_margin": data.spec.analysis.equivalence_margin,
+    spec = {
+        "name": data.spec.name,
+        "tasks": list(data.spec.tasks),
+        "seeds": list(data.spec.seeds),
+        "iterations": data.spec.iterations,
+        "tracks": {
+            t.name: {"profile": t.profile, "llm": "embedded" if t.embedded else t.model}
+            for t in data.spec.tracks
         },
-        "runs": [_run_row(r, remeasured) for r in runs],
-        "labellers_used": used,
-        "labeller": judge,
-        "labeller_agreement": _agreements(cases, judged, judge),
-        "tasks": {},
+        "equivalence_margin": data.spec.analysis.equivalence_margin,
     }
+    per_task: dict[str, dict[str, Any]] = {}
     per_task_scores: dict[str, dict[str, list[float]]] = {}
     for task in data.spec.tasks:
         task_runs = [r for r in runs if r.key.task == task]
@@ -250,9 +239,10 @@ def analyze_experiment(
         found: list[Improvement] = []
         for run in task_runs:
             found += improvements(run, threshold or 1.0, labels, diffs)
-        result["tasks"][task] = {
+        per_task[task] = {
             "threshold_speedup": threshold,
-            "threshold_note": data.threshold_notes.get(task, ""),
+            # why there is no threshold (None: there is one)
+            "threshold_unavailable": data.threshold_unavailable.get(task),
             "scores": {
                 "remeasured": _comparisons(scores, data.spec.analysis.equivalence_margin),
                 "in_loop": _comparisons(
@@ -268,7 +258,7 @@ def analyze_experiment(
                 "by_run": {r.key.name: validity([r]).to_dict() for r in task_runs},
             },
             "map_elites": (
-                {"note": "unavailable: no correct child to place on the grid"}
+                unavailable("no correct child to place on the grid")
                 if grid is None
                 else {
                     "grid": asdict(grid),
@@ -281,5 +271,13 @@ def analyze_experiment(
             "categories": _categories(task_runs, labels),
             "case_studies": case_studies(task, found, case_limit, remeasure_budget, say),
         }
-    result["across_tasks"] = _across_tasks(per_task_scores, tracks)
-    return result
+    return AnalysisResult(
+        experiment=str(data.root),
+        spec=spec,
+        runs=[_run_row(r, remeasured) for r in runs],
+        labellers_used=used,
+        labeller=judge,
+        labeller_agreement=_agreements(cases, judged, judge),
+        tasks=per_task,
+        across_tasks=_across_tasks(per_task_scores, tracks),
+    )

@@ -16,8 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from ..measurement.harness import compare
+from ..sandbox.verdict import Status
 from ..tasks.task import load_task
 from .experiment_data import RunData
+from .result import unavailable
 
 
 @dataclass(frozen=True)
@@ -43,18 +45,18 @@ def improvements(
     """The run's accepted mutations that beat their parent beyond ``threshold``."""
     speedups: dict[str, float] = {}
     for record in run.records:
-        if record.get("outcome") == "ok" and isinstance(record.get("speedup"), int | float):
-            speedups[str(record.get("child_id"))] = float(record["speedup"])
+        if record.ok and isinstance(record.speedup, int | float):
+            speedups[str(record.child_id)] = float(record.speedup)
     found = []
     for record in run.records:
-        iteration = record.get("iteration")
-        if not isinstance(iteration, int) or not record.get("valid"):
+        iteration = record.iteration
+        if not isinstance(iteration, int) or not record.valid:
             continue
         key = (run.key.name, iteration)
         if key not in labels_of:
             continue
-        child = speedups.get(str(record.get("child_id")))
-        parent = speedups.get(str(record.get("parent_id")), 1.0)  # not a child: the initial
+        child = speedups.get(str(record.child_id))
+        parent = speedups.get(str(record.parent_id), 1.0)  # not a child: the initial
         if child is None or parent <= 0 or child / parent <= threshold:
             continue
         found.append(
@@ -66,9 +68,9 @@ def improvements(
                 child / parent,
                 labels_of[key],
                 diffs[key],
-                record.get("prompt_profile"),
-                str(record["parent_code"]),
-                str(record["child_code"]),
+                record.prompt_profile,
+                str(record.parent_code),
+                str(record.child_code),
             )
         )
     return found
@@ -89,8 +91,12 @@ def remeasured_gain(task: str, item: Improvement, budget: float) -> dict[str, An
         child.write_text(item.child_code)
         result = compare(parent, child, task=load_task(task), budget=budget)
     if not result.ok or result.speedup is None:
-        return {"status": result.status.value, "note": f"unavailable: {result.message}"}
-    return {"status": "ok", "speedup": result.speedup, "interval": [result.ci_low, result.ci_high]}
+        return {"status": result.status.value, **unavailable(result.message)}
+    return {
+        "status": Status.OK.value,
+        "speedup": result.speedup,
+        "interval": [result.ci_low, result.ci_high],
+    }
 
 
 def case_studies(
@@ -103,7 +109,7 @@ def case_studies(
     studies = []
     for item in only_with_feedback(found)[:limit]:
         if budget is None:
-            again: dict[str, Any] = {"note": "unavailable: re-measurement was turned off"}
+            again: dict[str, Any] = unavailable("re-measurement was turned off")
         else:
             say(f"re-measuring case study {item.run} iteration {item.iteration}")
             again = remeasured_gain(task, item, budget)

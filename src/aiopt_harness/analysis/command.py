@@ -5,7 +5,6 @@ accepted mutation, computes the research design's statistics, and writes
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -102,6 +101,7 @@ def main(args: argparse.Namespace) -> int:
     from .analyze import analyze_experiment
     from .experiment_data import load_experiment
     from .report_html import render_report
+    from .result import analysis_json
 
     def say(line: str) -> None:
         print(f"aiopt: {line}", flush=True)
@@ -120,7 +120,7 @@ def main(args: argparse.Namespace) -> int:
     )
     result = analyze_experiment(data, output, label_all, budget, args.cases, say, judge,
                                 args.judge_agreement)  # fmt: skip
-    write_atomically(output / "analysis.json", json.dumps(result, indent=2) + "\n")
+    write_atomically(output / "analysis.json", analysis_json(result))
     write_atomically(output / "report.html", render_report(result))
     say(f"wrote {output / 'analysis.json'} and {output / 'report.html'}")
     print(f"report: {(output / 'report.html').resolve()} (open it in a browser)", flush=True)

@@ -12,9 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from ..evolve.iteration_log import latest_per_iteration
-from ..experiment.layout import ExperimentDir
+from ..evolve.iteration_record import IterationRecord, read_iterations
+from ..evolve.run_summary import RunSummary, read_summary
+from ..experiment.layout import ExperimentDir, RunStatus
 from ..experiment.spec import ExperimentSpec, RunKey
 from ..tasks.task import Task, load_task
+from .result import reason_in_text
 
 
 @dataclass(frozen=True)
@@ -31,35 +34,29 @@ class TrajectoryPoint:
 class RunData:
     key: RunKey
     profile: bool
-    state: str  # pending, running, done, failed
+    state: RunStatus
     directory: Path
-    records: tuple[dict[str, Any], ...]  # one per iteration, ordered
-    summary: dict[str, Any] | None  # summary.json (None: the run never finished)
+    records: tuple[IterationRecord, ...]  # one per iteration, ordered
+    summary: RunSummary | None  # summary.json (None: the run never finished)
     best_program: Path | None
 
     @property
     def in_loop_best(self) -> float | None:
         """The best speedup the run's own evaluations measured (each measured once)."""
-        value = (self.summary or {}).get("best_speedup")
-        return float(value) if isinstance(value, int | float) and math.isfinite(value) else None
+        value = self.summary.best_speedup if self.summary is not None else None
+        return value if value is not None and math.isfinite(value) else None
 
     def trajectory(self) -> list[TrajectoryPoint]:
         points, tokens, seconds = [], 0, 0.0
         for record in self.records:
-            iteration = record.get("iteration")
+            iteration = record.iteration
             if not isinstance(iteration, int):
                 continue
-            tokens += int(record.get("prompt_tokens") or 0) + int(
-                record.get("completion_tokens") or 0
-            )
-            spent = record.get("iteration_seconds")
+            tokens += record.tokens
+            spent = record.iteration_seconds
             seconds += float(spent) if isinstance(spent, int | float) else 0.0
-            speedup = record.get("speedup")
-            value = (
-                float(speedup)
-                if record.get("outcome") == "ok" and isinstance(speedup, int | float)
-                else None
-            )
+            speedup = record.speedup
+            value = float(speedup) if record.ok and isinstance(speedup, int | float) else None
             points.append(TrajectoryPoint(iteration, tokens, seconds, value))
         return points
 
@@ -70,7 +67,7 @@ class ExperimentData:
     spec: ExperimentSpec
     runs: tuple[RunData, ...]
     thresholds: dict[str, float | None]  # per task: the threshold speedup, None: unmeasured
-    threshold_notes: dict[str, str]  # per task without a threshold: why
+    threshold_unavailable: dict[str, str]  # per task without a threshold: why
 
     def task(self, name: str) -> Task:
         return load_task(name)
@@ -87,17 +84,9 @@ def _read_json(path: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def _records(path: Path) -> list[dict[str, Any]]:
-    if not path.is_file():
-        return []
-    records = []
-    for line in path.read_text().splitlines():
-        try:
-            records.append(json.loads(line))
-        except ValueError:
-            continue
-    records = latest_per_iteration(records)
-    records.sort(key=lambda r: (not isinstance(r.get("iteration"), int), r.get("iteration") or 0))
+def _records(path: Path) -> list[IterationRecord]:
+    records = latest_per_iteration(read_iterations(path))
+    records.sort(key=lambda r: (not isinstance(r.iteration, int), r.iteration or 0))
     return records
 
 
@@ -106,7 +95,7 @@ def _thresholds(
 ) -> tuple[dict[str, float | None], dict[str, str]]:
     stored = (_read_json(root / "baselines.json") or {}).get("tasks", {})
     values: dict[str, float | None] = {}
-    notes: dict[str, str] = {}
+    reasons: dict[str, str] = {}
     for task in tasks:
         entry = stored.get(task)
         value = entry.get("threshold_speedup") if isinstance(entry, dict) else None
@@ -114,12 +103,13 @@ def _thresholds(
             values[task] = float(value)
         else:
             values[task] = None
-            notes[task] = (
+            # baselines.json says why in a string "unavailable: REASON" (noise/store.py)
+            reasons[task] = reason_in_text(entry) or (
                 entry
                 if isinstance(entry, str)
-                else f"unavailable: no noise threshold recorded for {task} in baselines.json"
+                else f"no noise threshold recorded for {task} in baselines.json"
             )
-    return values, notes
+    return values, reasons
 
 
 def load_experiment(root: Path) -> ExperimentData:
@@ -137,7 +127,7 @@ def load_experiment(root: Path) -> ExperimentData:
                 state=state.state,
                 directory=state.directory,
                 records=tuple(_records(state.directory / "iterations.jsonl")),
-                summary=_read_json(state.directory / "summary.json"),
+                summary=read_summary(state.directory),
                 best_program=best if best.is_file() else None,
             )
         )

@@ -38,8 +38,8 @@ N_NOTE = (
 class Comparison:
     hypothesis: str
     meaning: str
-    figures: dict[str, Any] | None  # None: unavailable (see note)
-    note: str
+    figures: dict[str, Any] | None  # None: unavailable
+    unavailable: str | None  # why there are no figures (None: there are)
 
 
 def _smallest_p(n: int, m: int) -> float:
@@ -79,11 +79,11 @@ def planned_comparisons(
                     name,
                     meaning,
                     None,
-                    f"unavailable: track {', '.join(missing)} has fewer than 2 scored runs",
+                    f"track {', '.join(missing)} has fewer than 2 scored runs",
                 )
             )
             continue
-        found.append(Comparison(name, meaning, _directional(x, y), ""))
+        found.append(Comparison(name, meaning, _directional(x, y), None))
     tested = {c.hypothesis: c.figures["p"] for c in found if c.figures is not None}
     adjusted = holm(tested) if tested else {}
     for comparison in found:
@@ -94,15 +94,11 @@ def planned_comparisons(
     name = f"{b} ~ {c}"
     if margin is None:
         found.append(
-            Comparison(
-                name, meaning, None, "unavailable: the spec gives no [analysis] equivalence_margin"
-            )
+            Comparison(name, meaning, None, "the spec gives no [analysis] equivalence_margin")
         )
     elif len(x) < 2 or len(y) < 2:
         found.append(
-            Comparison(
-                name, meaning, None, f"unavailable: track {b} or {c} has fewer than 2 scored runs"
-            )
+            Comparison(name, meaning, None, f"track {b} or {c} has fewer than 2 scored runs")
         )
     else:
         test = equivalence(x, y, math.log(margin))
@@ -119,7 +115,7 @@ def planned_comparisons(
                     "equivalent": test.equivalent,
                     "note": test.note,
                 },
-                "",
+                None,
             )
         )
     return found
@@ -135,7 +131,7 @@ def interaction(scores: Mapping[str, Sequence[float]]) -> Comparison:
             "interaction",
             meaning,
             None,
-            f"unavailable: track {', '.join(empty) or '-'} has no scored run",
+            f"track {', '.join(empty) or '-'} has no scored run",
         )
     # interaction_test's cells: (weak off, weak on, strong off, strong on)
     result = interaction_test(cells["A"], cells["C"], cells["B"], cells["D"])
@@ -149,7 +145,7 @@ def interaction(scores: Mapping[str, Sequence[float]]) -> Comparison:
             "p": result.p,
             "permutations": result.permutations,
         },
-        "",
+        None,
     )
 
 

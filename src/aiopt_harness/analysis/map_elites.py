@@ -43,9 +43,9 @@ class Coverage:
 def _points(run: RunData) -> list[tuple[float, float]]:
     points = []
     for record in run.records:
-        lines, speedup = record.get("code_lines"), record.get("speedup")
+        lines, speedup = record.code_lines, record.speedup
         if (
-            record.get("outcome") == "ok"
+            record.ok
             and isinstance(lines, int | float)
             and isinstance(speedup, int | float)
             and speedup > 0

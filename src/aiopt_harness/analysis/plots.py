@@ -1,7 +1,7 @@
 """The report's figures, drawn from ``analysis.json``'s dict as standalone SVG text.
 
 Every function takes the part of the analysis it draws and returns SVG, or None when
-there is nothing to draw (the report then shows the part's "unavailable:" note instead).
+there is nothing to draw (the report then shows why the part is unavailable instead).
 The SVG is deterministic (no date, fixed id salt), so a report can be compared by diff.
 """
 
@@ -19,6 +19,8 @@ import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
+
+from .result import unavailable_reason
 
 TRACK_COLOURS = {"A": "#4c72b0", "B": "#dd8452", "C": "#55a868", "D": "#c44e52"}
 OTHER_COLOUR = "#8172b3"
@@ -147,10 +149,10 @@ def per_track_bars(values: dict[str, float], ylabel: str, title: str) -> str | N
 
 def categories(by_track: dict[str, Any]) -> str | None:
     """Mean share of each mutation category per track, as a heat map."""
-    tracks = sorted(t for t, row in by_track.items() if "note" not in row)
+    tracks = sorted(t for t, row in by_track.items() if unavailable_reason(row) is None)
     if not tracks:
         return None
-    labels = [label for label in by_track[tracks[0]] if label != "note"]
+    labels = list(by_track[tracks[0]])
     shown = [label for label in labels if any(by_track[t].get(label, 0) > 0 for t in tracks)]
     if not shown:
         return None

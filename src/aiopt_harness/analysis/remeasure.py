@@ -9,24 +9,56 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..common.files import write_atomically
+from ..evolve.evaluation_record import status_of
 from ..measurement.harness import compare
+from ..sandbox.verdict import Status
 from ..tasks.task import load_task
 from .experiment_data import RunData
+from .result import UNAVAILABLE, shown
 
 
 @dataclass(frozen=True)
 class Remeasured:
-    status: str  # "ok", a harness status, or "unavailable"
+    """A best program measured again; its JSON (``to_dict``) has the status "unavailable"
+    when it could not be, and the message says why."""
+
+    status: Status | None  # the comparison's status; None: unavailable (see message)
     speedup: float | None
     ci_low: float | None
     ci_high: float | None
     message: str
+
+    @classmethod
+    def unavailable(cls, reason: str) -> Remeasured:
+        return cls(None, None, None, None, shown(reason))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "status": self.status.value if self.status is not None else UNAVAILABLE,
+            "speedup": self.speedup,
+            "ci_low": self.ci_low,
+            "ci_high": self.ci_high,
+            "message": self.message,
+        }
+
+
+def remeasured_from_dict(data: Mapping[str, Any]) -> Remeasured:
+    """A re-measurement read back from ``remeasured.json`` (or ``analysis.json``'s runs)."""
+    status = status_of(data.get("status"))  # None for "unavailable"
+
+    def number(key: str) -> float | None:
+        value = data.get(key)
+        return float(value) if isinstance(value, int | float) else None
+
+    return Remeasured(
+        status, number("speedup"), number("ci_low"), number("ci_high"), str(data.get("message", ""))
+    )
 
 
 def _key(run: RunData, budget: float) -> str | None:
@@ -53,12 +85,10 @@ def remeasure_runs(
     for number, run in enumerate(runs, 1):
         key = _key(run, budget)
         if key is None:
-            found[run.key.name] = Remeasured(
-                "unavailable", None, None, None, "unavailable: the run left no best program"
-            )
+            found[run.key.name] = Remeasured.unavailable("the run left no best program")
             continue
         if key in stored:
-            found[run.key.name] = Remeasured(**stored[key])
+            found[run.key.name] = remeasured_from_dict(stored[key])
             continue
         task = load_task(run.key.task)
         assert run.best_program is not None
@@ -66,15 +96,13 @@ def remeasure_runs(
         result = compare(task.initial, run.best_program, task=task, budget=budget)
         if result.ok and result.speedup is not None:
             measured = Remeasured(
-                "ok", result.speedup, result.ci_low, result.ci_high, result.message
+                Status.OK, result.speedup, result.ci_low, result.ci_high, result.message
             )
         elif result.ok:  # an output-metric task: no speedup to re-measure
-            measured = Remeasured(
-                "unavailable", None, None, None, f"unavailable: {task.name} is scored by its metric"
-            )
+            measured = Remeasured.unavailable(f"{task.name} is scored by its metric")
         else:
-            measured = Remeasured(result.status.value, None, None, None, result.message)
+            measured = Remeasured(result.status, None, None, None, result.message)
         found[run.key.name] = measured
-        stored[key] = asdict(measured)
+        stored[key] = measured.to_dict()
         write_atomically(cache, json.dumps(stored, indent=2) + "\n")
     return found

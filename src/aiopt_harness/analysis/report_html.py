@@ -4,7 +4,8 @@ The page carries candidate code (diffs, profile artifacts) written by an LLM und
 selection pressure, so every text is HTML-escaped, the page holds no script, and its
 Content-Security-Policy forbids scripts, network fetches and frames even if a future
 change forgot to escape something. Plots are inline SVG from ``plots``. A figure that
-could not be computed shows its "unavailable:" note, never a blank or a zero.
+could not be computed shows "unavailable: REASON" (``result.unavailable_reason``), never
+a blank or a zero.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from . import plots
+from .result import AnalysisResult, reason_in_text, shown, unavailable_reason
 
 CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; "
@@ -67,9 +69,15 @@ def _note(text: object) -> str:
     return f'<p class="note">{_e(text)}</p>' if text else ""
 
 
+def _unavailable(entry: object) -> str | None:
+    """``unavailable: REASON`` when ``entry`` could not be computed, else None."""
+    reason = unavailable_reason(entry)
+    return shown(reason) if reason is not None else None
+
+
 def _figure(svg: str | None, missing: str) -> str:
     # The SVG comes from matplotlib, which escapes the texts it draws.
-    return f"<figure>{svg}</figure>" if svg else _note(f"unavailable: {missing}")
+    return f"<figure>{svg}</figure>" if svg else _note(shown(missing))
 
 
 def _interval(pair: Sequence[float] | None) -> str:
@@ -95,7 +103,7 @@ def _hypotheses(scores: dict[str, Any]) -> str:
                     "",
                     detail,
                     _fmt(f.get("equivalent")),
-                    test.get("note") or f.get("note", ""),
+                    f.get("note", ""),
                 ]
             )
         elif f:
@@ -116,7 +124,9 @@ def _hypotheses(scores: dict[str, Any]) -> str:
                 ]
             )
         else:
-            rows.append([test["hypothesis"], test["meaning"], "", "", "", "", "", test["note"]])
+            rows.append(
+                [test["hypothesis"], test["meaning"], "", "", "", "", "", _unavailable(test) or ""]
+            )
     header = [
         "hypothesis",
         "meaning",
@@ -152,7 +162,7 @@ def _hypotheses(scores: dict[str, Any]) -> str:
             ],
         )
     elif inter:
-        out += _note(f"interaction: {inter.get('note', '')}")
+        out += _note(f"interaction: {_unavailable(inter) or ''}")
     return out + _note(scores.get("n_note", ""))
 
 
@@ -207,8 +217,9 @@ def _validity(validity: dict[str, Any]) -> str:
 
 
 def _map_elites(found: dict[str, Any]) -> tuple[str, dict[str, float]]:
-    if "note" in found:
-        return _note(found["note"]), {}
+    missing = _unavailable(found)
+    if missing is not None:
+        return _note(missing), {}
     grid = found["grid"]
     by_track: dict[str, list[float]] = {}
     rows = []
@@ -227,8 +238,9 @@ def _map_elites(found: dict[str, Any]) -> tuple[str, dict[str, float]]:
 def _categories(found: dict[str, Any]) -> str:
     out = ""
     for pair, result in sorted(found.get("permutation_tests", {}).items()):
-        if "note" in result:
-            out += _note(f"{pair}: {result['note']}")
+        missing = _unavailable(result)
+        if missing is not None:
+            out += _note(f"{pair}: {missing}")
             continue
         shown = [t for t in result["tests"] if t["mean_x"] or t["mean_y"]]
         out += f"<h4>{_e(pair)} (exact permutation test per category, per-run shares)</h4>"
@@ -269,10 +281,8 @@ def _case_studies(studies: list[dict[str, Any]]) -> str:
     out = []
     for study in studies:
         again = study.get("remeasured_gain") or {}
-        measured = (
-            again["note"]
-            if "note" in again
-            else ", ".join(f"{k} {_fmt(v)}" for k, v in sorted(again.items()))
+        measured = _unavailable(again) or ", ".join(
+            f"{k} {_fmt(v)}" for k, v in sorted(again.items())
         )
         out.append(
             f"<h4>{_e(study['run'])}, iteration {_e(study['iteration'])}</h4>"
@@ -297,8 +307,9 @@ def _case_studies(studies: list[dict[str, Any]]) -> str:
 def _agreement(found: dict[str, Any]) -> str:
     rows = []
     for labeller, figures in sorted(found.items()):
-        if "note" in figures:
-            rows.append([labeller, "", "", "", "", "", figures["note"]])
+        missing = _unavailable(figures)
+        if missing is not None:
+            rows.append([labeller, "", "", "", "", "", missing])
             continue
         rows.append(
             [
@@ -349,10 +360,12 @@ def _runs(rows: list[dict[str, Any]]) -> str:
 def _task(name: str, task: dict[str, Any], runs: list[dict[str, Any]]) -> str:
     threshold = task.get("threshold_speedup")
     parts = [f'<h2 id="task-{_e(name)}">Task {_e(name)}</h2>']
+    # why there is no threshold; an analysis.json of an earlier version has a note
+    reason = task.get("threshold_unavailable") or reason_in_text(task.get("threshold_note"))
     parts.append(
         _note(f"noise threshold: speedup {_fmt(threshold)}")
         if threshold
-        else _note(task.get("threshold_note") or "unavailable: no noise threshold")
+        else _note(shown(reason or "no noise threshold"))
     )
     task_runs = [r for r in runs if r["task"] == name]
     parts.append(_figure(plots.final_scores(task_runs, threshold), "no scored run"))
@@ -387,23 +400,23 @@ def _task(name: str, task: dict[str, Any], runs: list[dict[str, Any]]) -> str:
     return "\n".join(parts)
 
 
-def render_report(result: dict[str, Any]) -> str:
-    """The page for one ``analyze_experiment`` result."""
-    spec = result.get("spec", {})
+def render_report(result: AnalysisResult) -> str:
+    """The page for one ``analyze_experiment`` result (or one read back)."""
+    spec = result.spec
     tracks = spec.get("tracks", {})
-    runs = result.get("runs", [])
+    runs = result.runs
     body = [
         f"<h1>aiopt analyze: {_e(spec.get('name', 'experiment'))}</h1>",
         _table(
             ["experiment", "tasks", "seeds", "iterations", "equivalence margin", "labeller"],
             [
                 [
-                    result.get("experiment", ""),
+                    result.experiment,
                     ", ".join(spec.get("tasks", [])),
                     len(spec.get("seeds", [])),
                     spec.get("iterations"),
                     spec.get("equivalence_margin"),
-                    result.get("labeller", ""),
+                    result.labeller,
                 ]
             ],
         ),
@@ -413,12 +426,13 @@ def render_report(result: dict[str, Any]) -> str:
         ),
         "<h2>Across tasks</h2>",
     ]
-    across = result.get("across_tasks", {})
+    across = result.across_tasks
     body.append(_figure(plots.performance_profiles(across), "fewer than 2 scored runs per track"))
     rows = []
     for track, row in sorted(across.items()):
-        if "note" in row:
-            rows.append([track, "", "", "", row["note"]])
+        missing = _unavailable(row)
+        if missing is not None:
+            rows.append([track, "", "", "", missing])
         else:
             interval = row["iqm_speedup"]
             rows.append(
@@ -434,11 +448,11 @@ def render_report(result: dict[str, Any]) -> str:
     body.append(
         _table(["track", "runs", "tasks", "IQM speedup (stratified bootstrap 95%)", ""], rows)
     )
-    for name, task in result.get("tasks", {}).items():
+    for name, task in result.tasks.items():
         body.append(_task(name, task, runs))
     body.append("<h2>Mutation labellers against the labelled set</h2>")
-    body.append(_agreement(result.get("labeller_agreement", {})))
-    used = result.get("labellers_used", {})
+    body.append(_agreement(result.labeller_agreement))
+    used = result.labellers_used
     body.append(
         _note("labels given by: " + ", ".join(f"{k} {v}" for k, v in sorted(used.items())))
         if used

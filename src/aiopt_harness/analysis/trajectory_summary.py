@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .experiment_data import RunData
+from .result import unavailable
 from .trajectories import best_so_far, first_reach, fixed_target_ecdf, normalized_auc
 
 TARGETS = (1.1, 1.5)
@@ -43,7 +44,7 @@ def summarize_task(runs: Sequence[RunData], threshold: float, iterations: int) -
     for run in runs:
         curve = curves[run.key.name]
         if curve is None:
-            per_run[run.key.name] = {"track": run.key.track, "note": "unavailable: no iterations"}
+            per_run[run.key.name] = {"track": run.key.track, **unavailable("no iterations")}
             continue
         areas: dict[str, float | None] = {}
         for axis in AXES:

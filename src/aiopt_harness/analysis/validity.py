@@ -37,7 +37,7 @@ def validity(runs: list[RunData]) -> Validity:
     for run in runs:
         for record in run.records:
             iterations += 1
-            outcomes[str(record.get("outcome", "unknown"))] += 1
-            valid += bool(record.get("valid"))
-            copies += record.get("outcome") == "ok" and record.get("changed") is False
+            outcomes[record.outcome] += 1
+            valid += record.valid
+            copies += record.ok and record.changed is False
     return Validity(iterations, valid, dict(outcomes), copies)

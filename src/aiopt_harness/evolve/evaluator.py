@@ -7,15 +7,18 @@ changes one thing only: the ``profile`` artifact. Failure feedback (compiler
 diagnostics, the wrong-output description, the crash status) is the same either way.
 
 Every result carries the same metric keys (MAP-Elites features included), failures too;
-every value is a plain float except ``status``. Each evaluation is also appended to
-``evaluations.jsonl`` in the state directory.
+every value is a plain float except ``status`` (``evaluation_record.Metrics``). Each
+evaluation is also appended to ``evaluations.jsonl`` in the state directory
+(``evaluation_record.EvaluationRecord``).
+
+This module evaluates here, in this process's sandboxed workers; whether an evaluation
+runs here or elsewhere is decided above it (``evolve/evaluation_backend.py``).
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import multiprocessing
 import os
 import re
@@ -38,6 +41,7 @@ from ..profilers.mutation_context import generate_mutation_context
 from ..profilers.profiling import profile
 from ..sandbox.verdict import Status
 from ..tasks.task import Task, load_task
+from .evaluation_record import EvaluationRecord, Metrics, append_evaluation
 from .fitness import BestScore, confirmed_score, metric_score, safe_score
 
 # The profile of every evaluation: the comparison's counters and off-CPU figures, perf's
@@ -47,7 +51,6 @@ EVALUATION_PROFILERS = ("counters", "simulated", "sampling", "offcpu")
 PROFILE_RESERVE = 60.0
 PROFILE_TOOL_TIMEOUT = 120.0  # profile()'s own default
 EVOLVE_BLOCK = re.compile(r"// EVOLVE-BLOCK-START\n(.*?)// EVOLVE-BLOCK-END", re.DOTALL)
-HARNESS_ERROR = "harness_error"
 
 
 @dataclass(frozen=True)
@@ -68,8 +71,6 @@ class EvaluatorSettings:
     # timeout kills nothing and surfaces as other_error): the profile is skipped, and the
     # skip recorded, when less than PROFILE_RESERVE seconds of it are left.
     deadline: float = 240.0
-    # a Ray cluster's address: evaluations run there (evolve/remote_evaluation.py)
-    ray_address: str | None = None
 
     def state_path(self, task: Task) -> Path:
         """``state_dir``, or one directory per OpenEvolve process (the evaluator runs in
@@ -135,42 +136,46 @@ def code_lines(source: str) -> float:
 
 def _metrics(
     task: Task,
-    status: str,
+    status: Status,
     score: float,
     lines: float,
     comparison: CompareResult | None,
     metric: float | None,
     confirmed: bool,
-) -> dict[str, Any]:
+) -> Metrics:
     """The same keys on every result."""
     speedup = ci_low = ci_high = None
     if comparison is not None:
         speedup, ci_low, ci_high = comparison.speedup, comparison.ci_low, comparison.ci_high
-    metrics: dict[str, Any] = {
-        "combined_score": safe_score(score),
-        "status": status,
-        "correct": 1.0 if status == Status.OK.value else 0.0,
-        "speedup": safe_score(speedup),
-        "ci_low": safe_score(ci_low),
-        "ci_high": safe_score(ci_high),
-        "confirmed": 1.0 if confirmed else 0.0,
-        "code_lines": lines,
-    }
-    if task.objective.metric is not None:
-        metrics[task.objective.metric] = safe_score(metric)
-    return metrics
+    name = task.objective.metric
+    return Metrics(
+        status=status,
+        combined_score=safe_score(score),
+        speedup=safe_score(speedup),
+        ci_low=safe_score(ci_low),
+        ci_high=safe_score(ci_high),
+        confirmed=confirmed,
+        code_lines=lines,
+        task_metric=(name, safe_score(metric)) if name is not None else None,
+    )
 
 
-def log_evaluation(state: Path, record: dict[str, Any]) -> None:
-    state.mkdir(parents=True, exist_ok=True)
-    with (state / "evaluations.jsonl").open("a") as log:
-        log.write(json.dumps(record) + "\n")
+@dataclass(frozen=True)
+class Evaluated:
+    """An evaluation's metrics and artifacts (the failure, timing and profile texts)."""
+
+    metrics: Metrics
+    artifacts: dict[str, str]
+
+    def result(self) -> EvaluationResult:
+        """As OpenEvolve takes it: the metrics as their plain dict."""
+        return EvaluationResult(metrics=self.metrics.to_dict(), artifacts=dict(self.artifacts))
 
 
-def failure_result(task: Task, status: str, message: str, lines: float = 0.0) -> EvaluationResult:
-    return EvaluationResult(
-        metrics=_metrics(task, status, 0.0, lines, None, None, False),
-        artifacts={"failure": f"{status}: {message}"},
+def failure(task: Task, status: Status, message: str, lines: float = 0.0) -> Evaluated:
+    return Evaluated(
+        _metrics(task, status, 0.0, lines, None, None, False),
+        {"failure": f"{status.value}: {message}"},
     )
 
 
@@ -226,12 +231,12 @@ def _profile_artifact(
 
 def _evaluate(
     source: Path, settings: EvaluatorSettings, task: Task, stages: Stages, started: float
-) -> EvaluationResult:
+) -> Evaluated:
     lines = code_lines(source.read_text(errors="replace"))
     with stages.timed("compile"):
         compiled = compile_candidate(source, task.cxxflags)
     if compiled.object_file is None:
-        return failure_result(task, Status.COMPILE_ERROR.value, compiled.diagnostics, lines)
+        return failure(task, Status.COMPILE_ERROR, compiled.diagnostics, lines)
     memo = CheckMemo(settings.state_path(task))
     checked_before = memo.passed(compiled.object_file)
     checked = None
@@ -244,13 +249,13 @@ def _evaluate(
                 require_containment=settings.require_containment,
             )
         if not checked.ok:
-            return failure_result(task, checked.status.value, checked.message, lines)
+            return failure(task, checked.status, checked.message, lines)
         memo.record(compiled.object_file)
 
     with stages.timed("compare"):  # stage 2
         first = _compare(task, source, settings)
     if not first.ok or first.ci_low is None:
-        return failure_result(task, first.status.value, first.message, lines)
+        return failure(task, first.status, first.message, lines)
     metric = checked.metric.value if checked is not None and checked.metric else None
     confirmed = False
     if checked is not None and checked.metric is not None:
@@ -271,48 +276,40 @@ def _evaluate(
         with stages.timed("profile"):
             left = settings.deadline - (time.monotonic() - started)
             artifacts["profile"] = _profile_artifact(source, task, settings, first, stages, left)
-    return EvaluationResult(
-        metrics=_metrics(task, Status.OK.value, score, lines, first, metric, confirmed),
-        artifacts=artifacts,
-    )
+    return Evaluated(_metrics(task, Status.OK, score, lines, first, metric, confirmed), artifacts)
 
 
 def evaluate_program(program_path: str | Path, settings: EvaluatorSettings) -> EvaluationResult:
-    """Evaluates one candidate; never raises (a harness error scores 0 and says why)."""
+    """Evaluates one candidate here; never raises (a harness error scores 0 and says why)."""
     started = time.monotonic()
     source = Path(program_path)
-    if settings.ray_address:
-        from .remote_evaluation import evaluate_remotely
-
-        return evaluate_remotely(source, settings)
     task = load_task(settings.task)
     stages = Stages()
     for attempt in range(2):  # a harness fault is retried once: it is not the candidate's
         try:
-            result = _evaluate(source, settings, task, stages, started)
+            evaluated = _evaluate(source, settings, task, stages, started)
         except Exception as error:  # the evolution must go on; the log says what broke
             detail = "".join(traceback.format_exception_only(error)).strip()
-            result = failure_result(task, HARNESS_ERROR, detail, 0.0)
-        if result.metrics["status"] != HARNESS_ERROR or attempt == 1:
+            evaluated = failure(task, Status.HARNESS_ERROR, detail, 0.0)
+        if evaluated.metrics.status is not Status.HARNESS_ERROR or attempt == 1:
             break
-    metrics = result.metrics
-    log_evaluation(
+    append_evaluation(
         settings.state_path(task),
-        {
-            "program": str(source),
-            "sha256": hashlib.sha256(source.read_bytes()).hexdigest() if source.is_file() else None,
-            "profile": settings.profile,
-            "seconds": round(time.monotonic() - started, 3),
-            "stages": stages.seconds,
-            **{key: metrics[key] for key in sorted(metrics)},
-            "failure": result.artifacts.get("failure"),
-            "profile_chars": len(str(result.artifacts.get("profile", ""))),
-        },
+        EvaluationRecord(
+            program=str(source),
+            metrics=evaluated.metrics,
+            failure=evaluated.artifacts.get("failure"),
+            sha256=hashlib.sha256(source.read_bytes()).hexdigest() if source.is_file() else None,
+            profile=settings.profile,
+            seconds=round(time.monotonic() - started, 3),
+            stages=stages.seconds,
+            profile_chars=len(str(evaluated.artifacts.get("profile", ""))),
+        ),
     )
-    return result
+    return evaluated.result()
 
 
 def evaluate_for_task(task: str, program_path: str, **settings: Any) -> EvaluationResult:
-    """What ``evaluators/TASK/evaluator.py`` calls: OpenEvolve's ``evaluator_args`` from
-    the config arrive here as keyword arguments."""
+    """A local evaluation with OpenEvolve's ``evaluator_args`` as keyword arguments (what
+    ``evaluation_backend.evaluate_for_task`` does when no cluster is named)."""
     return evaluate_program(program_path, EvaluatorSettings(task=task, **settings))

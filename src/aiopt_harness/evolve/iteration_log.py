@@ -18,6 +18,9 @@ reason (``samples.jsonl``, joined the same way).
 
 A resumed run repeats the iterations after its last checkpoint: each iteration keeps its
 latest record (``latest_per_iteration``).
+
+Each record is an ``iteration_record.IterationRecord``; ``iterations.jsonl`` is read back
+through ``iteration_record.read_iterations``.
 """
 
 from __future__ import annotations
@@ -29,8 +32,14 @@ from pathlib import Path
 from typing import Any
 
 from ..common.files import write_atomically
+from ..common.jsonl import read_jsonl
+from ..sandbox.verdict import Status
 from .code_change import differs
+from .evaluation_record import read_evaluations, status_of
+from .iteration_record import IterationRecord
 
+# The outcome of an iteration that asked nothing: the track's budget was spent.
+OUTCOME_BUDGET_SPENT = "budget_spent"
 # OpenEvolve's error messages (process_parallel.py) -> outcome kinds
 ERROR_KINDS = (
     ("No valid diffs found", "no_diff"),
@@ -43,7 +52,7 @@ ERROR_KINDS = (
     ("EVOLVE-BLOCK markers were changed or removed", "no_block"),
     ("outside the EVOLVE-BLOCK", "outside_evolve_block"),
     ("exceeds maximum length", "too_long"),
-    ("track budget spent", "budget_spent"),  # evolve/spend.py: nothing was asked
+    ("track budget spent", OUTCOME_BUDGET_SPENT),  # evolve/spend.py: nothing was asked
     ("LLM generation failed", "llm_error"),
     ("LLM returned None", "llm_error"),
     ("No valid code found", "no_code"),
@@ -57,19 +66,6 @@ def classify_error(message: str) -> str:
         if fragment in message:
             return kind
     return "other_error"
-
-
-def _read_jsonl(path: Path) -> list[dict[str, Any]]:
-    if not path.is_file():
-        return []
-    records = []
-    for line in path.read_text().splitlines():
-        if line.strip():
-            try:
-                records.append(json.loads(line))
-            except ValueError:
-                continue  # a line cut by a kill: skip it, keep the rest
-    return records
 
 
 def _has_profile(record: dict[str, Any]) -> bool:
@@ -138,7 +134,7 @@ def _child_record(trace: dict[str, Any]) -> dict[str, Any]:
         "iteration": trace.get("iteration"),
         "outcome": outcome,
         "changed": changed,
-        "valid": outcome == "ok" and changed is True,
+        "valid": status_of(outcome) is Status.OK and changed is True,
         "child_id": trace.get("child_id"),
         "parent_id": trace.get("parent_id"),
         "combined_score": metrics.get("combined_score"),
@@ -186,12 +182,12 @@ def merge_iteration_log(
     repairs: dict[str, dict[str, Any]] | None = None,
     state_dir: Path | None = None,
     samples: dict[str, dict[str, Any]] | None = None,
-) -> list[dict[str, Any]]:
+) -> list[IterationRecord]:
     """Writes and returns the merged per-iteration records, ordered by iteration.
     ``repairs``: the run's repair journal (``repair.read_journal``); ``samples``: its
     sampling journal (``sampling.read_samples``)."""
     records = read_iteration_records(openevolve_dir, repairs, state_dir, samples)
-    write_atomically(output, "".join(json.dumps(record) + "\n" for record in records))
+    write_atomically(output, "".join(json.dumps(r.to_dict()) + "\n" for r in records))
     return records
 
 
@@ -200,9 +196,9 @@ def _evaluation_seconds(state_dir: Path | None) -> dict[str, float]:
     found: dict[str, float] = {}
     if state_dir is None:
         return found
-    for record in _read_jsonl(state_dir / "evaluations.jsonl"):
-        if isinstance(record.get("sha256"), str) and isinstance(record.get("seconds"), float):
-            found[record["sha256"]] = record["seconds"]
+    for record in read_evaluations(state_dir):
+        if record.sha256 is not None and record.seconds is not None:
+            found[record.sha256] = record.seconds
     return found
 
 
@@ -219,51 +215,53 @@ def read_iteration_records(
     repairs: dict[str, dict[str, Any]] | None = None,
     state_dir: Path | None = None,
     samples: dict[str, dict[str, Any]] | None = None,
-) -> list[dict[str, Any]]:
+) -> list[IterationRecord]:
     """The per-iteration records of a run (finished or not), ordered by iteration.
     ``state_dir``: the evaluator's state, for each child's evaluation seconds."""
-    children = _read_jsonl(openevolve_dir / "evolution_trace.jsonl")
-    failures = _read_jsonl(openevolve_dir / "evolution_trace_failures.jsonl")
+    children = read_jsonl(openevolve_dir / "evolution_trace.jsonl")
+    failures = read_jsonl(openevolve_dir / "evolution_trace_failures.jsonl")
     evaluations = _evaluation_seconds(state_dir)
     records = []
     for trace in children:
         record = _child_record(trace)
-        timing = _timing(record, evaluations)
-        joined = {
-            "repair": _repair(trace, repairs or {}),
-            "samples": _samples(trace, samples or {}),
-        }
-        records.append({**record, **timing, **joined})
+        records.append(
+            IterationRecord(
+                **record,
+                **_timing(record, evaluations),
+                repair=_repair(trace, repairs or {}),
+                samples=_samples(trace, samples or {}),
+            )
+        )
     records += [
-        {
+        IterationRecord(
             **_failure_record(f),
-            "repair": _repair(f, repairs or {}),
-            "samples": _samples(f, samples or {}),
-        }
+            repair=_repair(f, repairs or {}),
+            samples=_samples(f, samples or {}),
+        )
         for f in failures
     ]
     records = latest_per_iteration(records)
-    records.sort(key=lambda r: (r["iteration"] is None, r["iteration"] or 0))
+    records.sort(key=lambda r: (r.iteration is None, r.iteration or 0))
     return records
 
 
-def latest_per_iteration(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def latest_per_iteration(records: list[IterationRecord]) -> list[IterationRecord]:
     """One record per iteration: the latest. A resumed run starts again after its last
     checkpoint and appends to both traces, so an iteration done after that checkpoint,
     before the run stopped, appears twice; the database holds the later one. Records
     without an iteration number (none are expected) are kept as they are."""
-    latest: dict[int, dict[str, Any]] = {}
+    latest: dict[int, IterationRecord] = {}
     others = []
     for record in records:
-        iteration = record.get("iteration")
+        iteration = record.iteration
         if not isinstance(iteration, int):
             others.append(record)
             continue
         kept = latest.get(iteration)
-        if kept is None or float(record.get("timestamp") or 0) >= float(kept.get("timestamp") or 0):
+        if kept is None or float(record.timestamp or 0) >= float(kept.timestamp or 0):
             latest[iteration] = record
     return [*latest.values(), *others]
 
 
-def outcome_counts(records: list[dict[str, Any]]) -> dict[str, int]:
-    return dict(Counter(str(record["outcome"]) for record in records))
+def outcome_counts(records: list[IterationRecord]) -> dict[str, int]:
+    return dict(Counter(record.outcome for record in records))

@@ -1,13 +1,14 @@
 """Evaluations on a Ray cluster (``aiopt experiment run --ray ADDRESS``).
 
-OpenEvolve's evaluator runs where the experiment's driver runs; with ``ray_address`` in
-the evaluator's settings it sends each evaluation to the cluster as a task and waits for
-it. The task needs one unit of :data:`MEASURE_RESOURCE` (give each node as many units as
-it has CPUs set aside for measuring, usually 1) and no Ray CPU, so that measurements
-never overlap on a node; inside the task the harness pins candidate code to the node's
-measurement CPU under its lease (``sandbox/cpu_lease.py``), never touching the Ray
-worker's own affinity. The task compiles, checks, compares and profiles on its node in a
-scratch directory and returns the result; the driver side alone writes the run's state
+OpenEvolve's evaluator runs where the experiment's driver runs; given a ``ray_address``
+(``evaluation_backend`` chooses) it sends each evaluation to the cluster as a task and
+waits for it. The task needs one unit of :data:`MEASURE_RESOURCE` (give each node as
+many units as it has CPUs set aside for measuring, usually 1) and no Ray CPU, so that
+measurements never overlap on a node; inside the task the harness pins candidate code to
+the node's measurement CPU under its lease (``sandbox/cpu_lease.py``), never touching the
+Ray worker's own affinity. The task compiles, checks, compares and profiles on its node
+in a scratch directory with the local evaluator (``evolve/evaluator.py``, which knows
+nothing of Ray) and returns the result; the driver side alone writes the run's state
 (``evaluations.jsonl``, ``best.json``). A task lost with its node is run again elsewhere
 (Ray's retries): it changed nothing before it returned, so nothing is counted twice.
 """
@@ -30,14 +31,10 @@ from typing import Any
 
 from openevolve.evaluation_result import EvaluationResult
 
+from ..sandbox.verdict import Status
 from ..tasks.task import load_task
-from .evaluator import (
-    HARNESS_ERROR,
-    EvaluatorSettings,
-    evaluate_program,
-    failure_result,
-    log_evaluation,
-)
+from .evaluation_record import EvaluationRecord, append_evaluation, read_evaluations
+from .evaluator import EvaluatorSettings, evaluate_program, failure
 from .fitness import BestScore
 
 MEASURE_RESOURCE = "aiopt_measure_cpu"
@@ -66,23 +63,24 @@ def evaluate_on_node(
             state = Path(directory) / "state"
             state.mkdir()
             (state / "best.json").write_text(json.dumps({"score": best, "program": "driver"}))
-            local = replace(settings, state_dir=str(state), ray_address=None)
-            result = evaluate_program(program, local)
-            record = json.loads((state / "evaluations.jsonl").read_text().splitlines()[-1])
+            result = evaluate_program(program, replace(settings, state_dir=str(state)))
+            record = read_evaluations(state)[-1]
     finally:
         if marker is not None:
             marker.unlink(missing_ok=True)
-    record.update(node=node, host=socket.gethostname())
+    record = replace(record, node=node, host=socket.gethostname())
     return {"metrics": result.metrics, "artifacts": result.artifacts, "record": record}
 
 
-def submit(source: str, name: str, settings: EvaluatorSettings, best: float) -> dict[str, Any]:
-    """Runs ``evaluate_on_node`` on the cluster and waits for it, at most until the
-    evaluation's deadline (then the task is cancelled)."""
+def submit(
+    source: str, name: str, settings: EvaluatorSettings, best: float, address: str
+) -> dict[str, Any]:
+    """Runs ``evaluate_on_node`` on the cluster at ``address`` and waits for it, at most
+    until the evaluation's deadline (then the task is cancelled)."""
     import ray
 
     if not ray.is_initialized():
-        ray.init(address=settings.ray_address, namespace=NAMESPACE, log_to_driver=False)
+        ray.init(address=address, namespace=NAMESPACE, log_to_driver=False)
     remote = ray.remote(evaluate_on_node).options(
         num_cpus=0, resources={MEASURE_RESOURCE: 1}, max_retries=TASK_RETRIES
     )
@@ -96,14 +94,14 @@ def submit(source: str, name: str, settings: EvaluatorSettings, best: float) -> 
 
 
 def _submit_from_a_fresh_process(
-    source: str, name: str, settings: EvaluatorSettings, best: float
+    source: str, name: str, settings: EvaluatorSettings, best: float, address: str
 ) -> dict[str, Any]:
     """``submit`` in a child process of its own: OpenEvolve's controller evaluates the
     initial program itself and then forks its workers, which must not inherit a Ray
     connection (a forked connection hangs)."""
     with tempfile.TemporaryDirectory(prefix="aiopt-ray-submit-") as directory:
         arguments, answer_path = Path(directory) / "arguments", Path(directory) / "answer"
-        arguments.write_bytes(pickle.dumps((source, name, settings, best)))
+        arguments.write_bytes(pickle.dumps((source, name, settings, best, address)))
         done = subprocess.run(
             [sys.executable, "-m", "aiopt_harness.evolve.remote_evaluation", directory],
             capture_output=True,
@@ -117,29 +115,34 @@ def _submit_from_a_fresh_process(
     return answer
 
 
-def evaluate_remotely(program_path: Path, settings: EvaluatorSettings) -> EvaluationResult:
-    """Sends the evaluation to the cluster at ``settings.ray_address``; never raises."""
+def evaluate_remotely(
+    program_path: Path, settings: EvaluatorSettings, address: str
+) -> EvaluationResult:
+    """Sends the evaluation to the cluster at ``address``; never raises."""
     started = time.monotonic()
     task = load_task(settings.task)
     state = settings.state_path(task)
     source = program_path.read_text(errors="replace")
     try:
         best = BestScore(state).read()
-        arguments = (source, program_path.name, settings, best)
+        arguments = (source, program_path.name, settings, best, address)
         if multiprocessing.parent_process() is None:  # OpenEvolve's controller process
             answer = _submit_from_a_fresh_process(*arguments)
         else:
             answer = submit(*arguments)
-        metrics, artifacts, record = answer["metrics"], answer["artifacts"], answer["record"]
+        metrics, artifacts = answer["metrics"], answer["artifacts"]
+        record: EvaluationRecord = answer["record"]
     except Exception as error:  # the cluster's fault, not the candidate's: said so
         detail = "".join(traceback.format_exception_only(error)).strip()[:2000]
-        result = failure_result(task, HARNESS_ERROR, f"ray: {detail}")
-        metrics, artifacts = result.metrics, result.artifacts
-        record = {"failure": artifacts.get("failure"), **metrics}
-    if metrics.get("status") == "ok":
-        BestScore(state).offer(float(metrics["combined_score"]), str(program_path))
-    record.update(program=str(program_path), driver_seconds=round(time.monotonic() - started, 3))
-    log_evaluation(state, record)
+        failed = failure(task, Status.HARNESS_ERROR, f"ray: {detail}")
+        metrics, artifacts = failed.metrics.to_dict(), failed.artifacts
+        record = EvaluationRecord(str(program_path), failed.metrics, artifacts.get("failure"))
+    if record.metrics is not None and record.metrics.ok:
+        BestScore(state).offer(record.metrics.combined_score, str(program_path))
+    record = replace(
+        record, program=str(program_path), driver_seconds=round(time.monotonic() - started, 3)
+    )
+    append_evaluation(state, record)
     return EvaluationResult(metrics=metrics, artifacts=artifacts)
 
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..common.files import write_atomically
+from ..common.jsonl import read_jsonl
 from ..tasks.task import Task, load_task
 from .config import (
     config_yaml,
@@ -37,7 +37,16 @@ from .config import (
     task_config,
     with_overrides,
 )
-from .iteration_log import merge_iteration_log, outcome_counts
+from .evaluation_record import (
+    EVALUATIONS,
+    EvaluationRecord,
+    Metrics,
+    evaluation_from_dict,
+    metrics_from_dict,
+    read_evaluations,
+)
+from .iteration_log import merge_iteration_log
+from .run_summary import RunSettings, RunSummary, summarize, write_summary
 from .spend import SpendSettings
 
 if TYPE_CHECKING:
@@ -98,15 +107,15 @@ def _llm_endpoint(options: EvolveOptions, say: Progress) -> Iterator[tuple[str, 
         yield server.api_base, server.model_name
 
 
-def _format_evaluation(number: int, record: dict[str, Any]) -> str:
-    status = record.get("status")
-    if status == "ok":
+def _format_evaluation(number: int, record: EvaluationRecord) -> str:
+    metrics = record.metrics
+    if metrics is not None and metrics.ok:
         return (
-            f"evaluation {number}: ok, speedup {record['speedup']:.3f} "
-            f"[{record['ci_low']:.3f}, {record['ci_high']:.3f}], score "
-            f"{record['combined_score']:.3f} ({record['seconds']:.0f} s)"
+            f"evaluation {number}: ok, speedup {metrics.speedup:.3f} "
+            f"[{metrics.ci_low:.3f}, {metrics.ci_high:.3f}], score "
+            f"{metrics.combined_score:.3f} ({record.seconds or 0.0:.0f} s)"
         )
-    failure = str(record.get("failure") or status).splitlines()[0][:120]
+    failure = str(record.failure or record.status).splitlines()[0][:120]
     return f"evaluation {number}: {failure}"
 
 
@@ -116,7 +125,7 @@ class _ProgressTail(threading.Thread):
     def __init__(self, state: Path, openevolve_dir: Path, say: Progress) -> None:
         super().__init__(daemon=True)
         self.files = {
-            "evaluation": state / "evaluations.jsonl",
+            "evaluation": state / EVALUATIONS,
             "iteration": openevolve_dir / "evolution_trace_failures.jsonl",
         }
         self.seen = {key: 0 for key in self.files}
@@ -124,21 +133,19 @@ class _ProgressTail(threading.Thread):
         self.stopping = threading.Event()
 
     def poll(self) -> None:
+        """Says each record added since the last poll (a torn last line is read once
+        it is whole)."""
         for key, path in self.files.items():
-            if not path.is_file():
-                continue
-            lines = path.read_text().splitlines()
-            for line in lines[self.seen[key] :]:
-                with contextlib.suppress(ValueError):
-                    record = json.loads(line)
-                    self.seen[key] += 1
-                    if key == "evaluation":
-                        self.say(_format_evaluation(self.seen[key], record))
-                    else:
-                        self.say(
-                            f"iteration {record.get('iteration')}: no program "
-                            f"({str(record.get('error', ''))[:120]})"
-                        )
+            records = read_jsonl(path).records
+            for record in records[self.seen[key] :]:
+                self.seen[key] += 1
+                if key == "evaluation":
+                    self.say(_format_evaluation(self.seen[key], evaluation_from_dict(record)))
+                else:
+                    self.say(
+                        f"iteration {record.get('iteration')}: no program "
+                        f"({str(record.get('error', ''))[:120]})"
+                    )
 
     def run(self) -> None:
         while not self.stopping.wait(1.0):
@@ -173,20 +180,17 @@ def checkpoint_iteration(checkpoint: Path) -> int:
         return int(checkpoint.name.split("_")[-1])
 
 
-def _initial_evaluation(state: Path, task: Task) -> tuple[str, dict[str, Any], float]:
+def _initial_evaluation(state: Path, task: Task) -> tuple[str, Metrics | None, float]:
     """(code, metrics, score) of the initial program from the run's evaluation log."""
     code = task.initial.read_text()
     digest = hashlib.sha256(code.encode()).hexdigest()
-    log = state / "evaluations.jsonl"
-    for line in log.read_text().splitlines() if log.is_file() else []:
-        with contextlib.suppress(ValueError):
-            record = json.loads(line)
-            if record.get("sha256") == digest and record.get("status") == "ok":
-                return code, record, float(record.get("combined_score", 0.0))
-    return "", {}, 0.0
+    for record in read_evaluations(state):
+        if record.sha256 == digest and record.metrics is not None and record.metrics.ok:
+            return code, record.metrics, record.metrics.combined_score
+    return "", None, 0.0
 
 
-def _checkpoint_best(checkpoint: Path) -> tuple[str, dict[str, Any], float]:
+def _checkpoint_best(checkpoint: Path) -> tuple[str, Metrics | None, float]:
     """(code, metrics, score) of a checkpoint's best program, for a run that has no
     iteration left to do."""
     try:
@@ -195,9 +199,10 @@ def _checkpoint_best(checkpoint: Path) -> tuple[str, dict[str, Any], float]:
             (checkpoint / "programs" / f"{metadata['best_program_id']}.json").read_text()
         )
         metrics = dict(program.get("metrics") or {})
-        return str(program.get("code") or ""), metrics, float(metrics.get("combined_score", 0))
+        score = float(metrics.get("combined_score", 0))
+        return str(program.get("code") or ""), metrics_from_dict(metrics), score
     except (OSError, ValueError, KeyError, TypeError):
-        return "", {}, 0.0
+        return "", None, 0.0
 
 
 def _drop_handlers_since(kept: list[logging.Handler]) -> None:
@@ -282,7 +287,7 @@ def _openevolve_config(config_path: Path, options: EvolveOptions, task: Task) ->
     return config
 
 
-def run_evolve(options: EvolveOptions, say: Progress = print) -> dict[str, Any]:
+def run_evolve(options: EvolveOptions, say: Progress = print) -> RunSummary:
     """Runs the evolution and returns the summary (also written to summary.json)."""
     from openevolve.api import run_evolution
 
@@ -295,7 +300,7 @@ def run_evolve(options: EvolveOptions, say: Progress = print) -> dict[str, Any]:
     remaining = max(options.iterations - done, 0)
     started = time.monotonic()
     best_code, best_score = "", 0.0
-    metrics: dict[str, Any] = {}
+    metrics: Metrics | None = None
     error = None
     if remaining == 0 and checkpoint is not None:
         say(f"{task.name}: all {options.iterations} iterations are in {checkpoint}")
@@ -322,7 +327,7 @@ def run_evolve(options: EvolveOptions, say: Progress = print) -> dict[str, Any]:
                     checkpoint_path=str(checkpoint) if checkpoint else None,
                 )
                 best_code = result.best_code or ""
-                metrics = dict(result.metrics or {})
+                metrics = metrics_from_dict(dict(result.metrics or {}))
                 best_score = float(result.best_score or 0.0)
             except Exception as failure:  # e.g. EvolutionFailedError: no iteration gave a child
                 error = f"{type(failure).__name__}: {failure}"
@@ -348,84 +353,16 @@ def run_evolve(options: EvolveOptions, say: Progress = print) -> dict[str, Any]:
     best_path = output / "best_program.cpp"
     if best_code:
         best_path.write_text(best_code)
-    summary = {
-        "task": task.name,
-        "profile": options.profile,
-        "seed": options.seed,
-        "iterations": options.iterations,
-        "iterations_logged": len(records),
-        "outcomes": outcome_counts(records),
-        # valid: correct and different from its parent; a correct copy is not a change
-        "valid": sum(1 for r in records if r.get("valid")),
-        "correct_copies": sum(1 for r in records if r["outcome"] == "ok" and not r.get("valid")),
-        "invalid": sum(1 for r in records if r["outcome"] != "ok"),
-        "repaired": sum(1 for r in records if r.get("repair")),
-        "repaired_valid": sum(1 for r in records if r.get("repair") and r.get("valid")),
-        "constrained": options.is_constrained,
-        **sample_counts(records),
-        "tokens": sum(
-            int(r.get("prompt_tokens") or 0) + int(r.get("completion_tokens") or 0) for r in records
+    summary = summarize(
+        RunSettings(
+            task.name, options.profile, options.seed, options.iterations, options.is_constrained
         ),
-        "budget_spent": sum(1 for r in records if r["outcome"] == "budget_spent"),
-        "error": error,
-        "best_score": best_score,
-        "best_speedup": metrics.get("speedup"),
-        "best_ci_low": metrics.get("ci_low"),
-        "best_ci_high": metrics.get("ci_high"),
-        "best_status": metrics.get("status"),
-        "best_program": str(best_path) if best_code else None,
-        "seconds": round(time.monotonic() - started, 1),
-    }
-    write_atomically(output / "summary.json", json.dumps(summary, indent=2) + "\n")
+        records,
+        best=metrics,
+        best_score=best_score,
+        best_program=str(best_path) if best_code else None,
+        error=error,
+        seconds=round(time.monotonic() - started, 1),
+    )
+    write_summary(output, summary)
     return summary
-
-
-def sample_counts(records: list[dict[str, Any]]) -> dict[str, Any]:
-    """Answers asked, passed and filtered out (by reason) over a constrained run."""
-    filtered: dict[str, int] = {}
-    for record in records:
-        for reason, count in ((record.get("samples") or {}).get("filtered") or {}).items():
-            filtered[reason] = filtered.get(reason, 0) + int(count)
-    return {
-        "answers_asked": sum(int((r.get("samples") or {}).get("asked") or 0) for r in records),
-        "answers_passed": sum(int((r.get("samples") or {}).get("passed") or 0) for r in records),
-        "answers_filtered": filtered,
-    }
-
-
-def format_summary(summary: dict[str, Any]) -> str:
-    lines = [
-        f"task {summary['task']}, profile {'on' if summary['profile'] else 'off'}, "
-        f"seed {summary['seed']}: {summary['iterations_logged']} of {summary['iterations']} "
-        f"iterations logged in {summary['seconds']:.0f} s",
-        f"valid changes {summary['valid']} (correct and unlike their parent), correct copies "
-        f"{summary['correct_copies']}, invalid {summary['invalid']}: "
-        + ", ".join(f"{kind} {count}" for kind, count in sorted(summary["outcomes"].items())),
-    ]
-    if summary.get("constrained"):
-        filtered = summary.get("answers_filtered") or {}
-        lines.append(
-            f"answers asked {summary.get('answers_asked', 0)}, passed the filter "
-            f"{summary.get('answers_passed', 0)}, filtered out "
-            + (", ".join(f"{k} {v}" for k, v in sorted(filtered.items())) or "none")
-        )
-    else:
-        lines.append(
-            f"asked again after a failed first answer: {summary['repaired']} iterations, "
-            f"{summary['repaired_valid']} of them valid"
-        )
-    if summary.get("budget_spent"):
-        lines.append(
-            f"the track's budget was spent: {summary['budget_spent']} iterations asked nothing"
-        )
-    if summary["error"]:
-        lines.append(f"OpenEvolve stopped early: {summary['error']}")
-    if summary["best_speedup"] is not None:
-        lines.append(
-            f"best: speedup {summary['best_speedup']:.3f} [{summary['best_ci_low']:.3f}, "
-            f"{summary['best_ci_high']:.3f}] (score {summary['best_score']:.3f}) in "
-            f"{summary['best_program']}"
-        )
-    else:
-        lines.append("best: no program was measured")
-    return "\n".join(lines)

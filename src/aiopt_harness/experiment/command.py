@@ -99,9 +99,8 @@ def main(args: argparse.Namespace) -> int:
             )
         except LocalLlmError as error:
             raise SpecError(str(error)) from None
-        states = [p.state for p in experiment_progress(spec)]
         # a run not started because its track's budget was spent ended as the spec says
-        return 0 if all(state in ("done", "budget_spent") for state in states) else 1
+        return 0 if all(p.state.finished for p in experiment_progress(spec)) else 1
     except SpecError as error:
         print(f"aiopt: {error}", file=sys.stderr)
         return 2

@@ -7,11 +7,12 @@ atomically:
     baselines.json     each task's noise threshold on this machine (aiopt baseline), or why
                        there is none
     runs/RUN/          one ``aiopt evolve`` output directory per (task, track, seed)
-    runs/RUN/run.json  the run's state: pending, running, done, failed; attempts; times
+    runs/RUN/run.json  the run's state (``RunStatus``); attempts; times
 """
 
 from __future__ import annotations
 
+import enum
 import json
 import time
 from dataclasses import dataclass
@@ -33,13 +34,45 @@ def _read_json(path: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
+class RunStatus(enum.StrEnum):
+    """Where a run stands (``run.json``'s ``state``)."""
+
+    PENDING = "pending"  # not started
+    RUNNING = "running"  # started, or killed while it ran (a resume goes on with it)
+    DONE = "done"  # finished, with its summary.json
+    FAILED = "failed"  # the harness's fault; run again by the next ``experiment run``
+    BUDGET_SPENT = "budget_spent"  # not started: its track's budget was spent
+
+    @property
+    def finished(self) -> bool:
+        """It ended as the spec says (done, or not started for its track's budget)."""
+        return self in (RunStatus.DONE, RunStatus.BUDGET_SPENT)
+
+
+def _run_status(value: object) -> RunStatus:
+    try:
+        return RunStatus(str(value))
+    except ValueError:
+        return RunStatus.PENDING  # a state this harness does not know: run it again
+
+
 @dataclass(frozen=True)
 class RunState:
     key: RunKey
     directory: Path
-    state: str  # pending, running, done, failed
+    state: RunStatus
     attempts: int
-    record: dict[str, Any]
+    record: dict[str, Any]  # run.json as written by ``ExperimentDir.mark``
+
+    def seconds(self) -> float:
+        """Seconds spent in the run: earlier attempts, plus the current one until its
+        end or, still running (or killed), until its last write."""
+        spent = float(self.record.get("seconds_before", 0.0))
+        started = self.record.get("started")
+        end = self.record.get("ended", last_activity(self.directory))
+        if isinstance(started, int | float) and isinstance(end, int | float) and end >= started:
+            spent += float(end) - float(started)
+        return spent
 
 
 class ExperimentDir:
@@ -95,16 +128,16 @@ class ExperimentDir:
         directory = self.run_dir(key)
         record = _read_json(directory / "run.json") or {}
         return RunState(
-            key, directory, str(record.get("state", "pending")), int(record.get("attempts", 0)),
-            record,
+            key, directory, _run_status(record.get("state", RunStatus.PENDING)),
+            int(record.get("attempts", 0)), record,
         )  # fmt: skip
 
-    def mark(self, key: RunKey, state: str, **fields: Any) -> None:
+    def mark(self, key: RunKey, state: RunStatus, **fields: Any) -> None:
         directory = self.run_dir(key)
         record = _read_json(directory / "run.json") or {
             "task": key.task, "track": key.track, "seed": key.seed, "attempts": 0,
         }  # fmt: skip
-        if state == "running":
+        if state is RunStatus.RUNNING:
             started = record.get("started")
             # an earlier attempt: until its end, or, killed, until its last write
             ended = record.get("ended", last_activity(directory))
@@ -115,7 +148,7 @@ class ExperimentDir:
             record.pop("ended", None)
         else:
             record["ended"] = time.time()
-        record.update(fields, state=state)
+        record.update(fields, state=state.value)
         write_atomically(directory / "run.json", json.dumps(record, indent=2) + "\n")
 
 

@@ -11,7 +11,6 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable
-from pathlib import Path
 
 from ..evolve.run import EvolveOptions
 
@@ -53,7 +52,3 @@ class RunProcess:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait()
-
-    @staticmethod
-    def summary_path(output: Path) -> Path:
-        return output / "summary.json"

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import json
 import os
 import shutil
 import time
@@ -27,14 +26,14 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from ..common.cpu_ledger import LEDGER_ENV, LOCAL_LLM_CPUS_ENV, record_interval
 from ..common.cpus import cpus_beside_measurement
 from ..evolve.run import CONSTRAINED_DRAFT_TOKENS, EvolveOptions, run_evolve
+from ..evolve.run_summary import RunSummary, read_summary
 from ..evolve.spend import SpendSettings, exhausted, read_spent
 from .facts import machine, versions
-from .layout import ExperimentDir
+from .layout import ExperimentDir, RunStatus
 from .spec import ExperimentSpec, RunKey, SpecError, Track, missing_keys
 from .status import experiment_progress, format_status
 
@@ -217,7 +216,7 @@ def finish_run(
     spec: ExperimentSpec,
     experiment: ExperimentDir,
     key: RunKey,
-    summary: dict[str, Any] | None,
+    summary: RunSummary | None,
     failure: str | None,
     prefix: str,
     started: float,
@@ -225,27 +224,27 @@ def finish_run(
 ) -> None:
     """Records how a run ended (done with its summary, or failed with the reason)."""
     if summary is None:
-        experiment.mark(key, "failed", error=(failure or "no summary")[:2000])
+        experiment.mark(key, RunStatus.FAILED, error=(failure or "no summary")[:2000])
         say(f"{prefix} failed: {failure}")
         return
     prune_checkpoints(experiment.run_dir(key) / "openevolve")
     experiment.mark(
         key,
-        "done",
-        iterations_logged=summary.get("iterations_logged"),
-        best_speedup=summary.get("best_speedup"),
-        openevolve_error=summary.get("error"),
+        RunStatus.DONE,
+        iterations_logged=summary.iterations_logged,
+        best_speedup=summary.best_speedup,
+        openevolve_error=summary.error,
     )
-    if summary.get("budget_spent"):
+    if summary.budget_spent:
         say(
             f"{prefix} stopped asking: track {key.track}'s budget is spent "
-            f"({summary['budget_spent']} iterations asked nothing)"
+            f"({summary.budget_spent} iterations asked nothing)"
         )
-    best = summary.get("best_speedup")
+    best = summary.best_speedup
     say(
         f"{prefix} done in {time.monotonic() - started:.0f} s: "
-        f"{summary.get('iterations_logged')} iterations, {summary.get('valid')} valid, "
-        f"best speedup {f'{best:.3f}x' if isinstance(best, float) else 'none measured'}"
+        f"{summary.iterations_logged} iterations, {summary.valid} valid, "
+        f"best speedup {f'{best:.3f}x' if best is not None else 'none measured'}"
     )
     say(format_status(spec, experiment_progress(spec)))
 
@@ -258,7 +257,7 @@ def skip_spent(
     reason = budget_spent(spec, key)
     if reason is None:
         return False
-    experiment.mark(key, "budget_spent", error=reason)
+    experiment.mark(key, RunStatus.BUDGET_SPENT, error=reason)
     say(f"{prefix} not started: {reason} (track {key.track})")
     return True
 
@@ -270,7 +269,7 @@ def run_at_once(
     embedded: tuple[str, str] | None,
     executor: Executor,
     say: Progress,
-) -> list[dict[str, Any]]:
+) -> list[RunSummary]:
     """Up to ``executor.runs_at_once`` runs at a time, each in a child process that dies
     with this one: one run's LLM calls overlap another's evaluations (each measurement
     still holds its CPU's lease alone)."""
@@ -287,7 +286,7 @@ def run_at_once(
                 if skip_spent(spec, experiment, key, prefix, say):
                     continue
                 output = experiment.run_dir(key)
-                experiment.mark(key, "running", executor=executor.describe())
+                experiment.mark(key, RunStatus.RUNNING, executor=executor.describe())
                 say(f"{prefix} {'resuming' if (output / 'openevolve').is_dir() else 'starting'}")
                 child = RunProcess(
                     evolve_options(spec, key, output, embedded, executor),
@@ -300,9 +299,8 @@ def run_at_once(
                     continue
                 code = child.finish()
                 del running[key]
-                summary_path = RunProcess.summary_path(experiment.run_dir(key))
-                if code == 0 and summary_path.is_file():
-                    summary = json.loads(summary_path.read_text())
+                summary = read_summary(experiment.run_dir(key)) if code == 0 else None
+                if summary is not None:
                     finish_run(spec, experiment, key, summary, None, prefix, started, say)
                     summaries.append(summary)
                 else:
@@ -319,7 +317,7 @@ def run_experiment(
     say: Progress = print,
     check_endpoints: bool = True,
     executor: Executor | None = None,
-) -> list[dict[str, Any]]:
+) -> list[RunSummary]:
     """Runs what is not done yet; returns the summaries of the runs made now."""
     executor = executor or Executor()
     preflight(spec, check_endpoints)
@@ -327,7 +325,7 @@ def run_experiment(
     runs = spec.runs()
     uses_embedded = any(track.embedded for track in spec.tracks)
     experiment.start(spec, versions(uses_embedded), machine())
-    todo = [key for key in runs if experiment.state(key).state != "done"]
+    todo = [key for key in runs if experiment.state(key).state is not RunStatus.DONE]
     say(
         f"experiment {spec.name}: {len(runs)} runs ({len(spec.tasks)} tasks x "
         f"{len(spec.tracks)} tracks x {len(spec.seeds)} seeds, {spec.iterations} iterations "
@@ -350,7 +348,7 @@ def run_experiment(
             if skip_spent(spec, experiment, key, prefix, say):
                 continue
             output = experiment.run_dir(key)
-            experiment.mark(key, "running", executor=executor.describe())
+            experiment.mark(key, RunStatus.RUNNING, executor=executor.describe())
             say(f"{prefix} {'resuming' if (output / 'openevolve').is_dir() else 'starting'}")
             started = time.monotonic()
             try:

@@ -4,22 +4,20 @@ iterations left and an estimate of the time they take."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 from ..common.cpu_ledger import summary as ledger_summary
 from ..evolve.iteration_log import read_iteration_records
+from ..evolve.run_summary import read_summary
 from ..evolve.spend import read_spent
-from .layout import ExperimentDir, last_activity
+from .layout import ExperimentDir, RunStatus
 from .spec import ExperimentSpec, RunKey, Track
 
 
 @dataclass(frozen=True)
 class RunProgress:
     key: RunKey
-    state: str
+    state: RunStatus
     attempts: int
     iterations: int  # recorded (one per iteration number)
     valid: int
@@ -28,37 +26,23 @@ class RunProgress:
     seconds: float  # time spent in the run so far (all attempts)
 
 
-def _seconds(record: dict[str, Any], directory: Path) -> float:
-    """Seconds spent in the run: earlier attempts, plus the current one until its end
-    or, still running (or killed), until its last write."""
-    spent = float(record.get("seconds_before", 0.0))
-    started = record.get("started")
-    end = record.get("ended", last_activity(directory))
-    if isinstance(started, (int, float)) and isinstance(end, (int, float)) and end >= started:
-        spent += float(end) - float(started)
-    return spent
-
-
 def run_progress(experiment: ExperimentDir, key: RunKey) -> RunProgress:
     state = experiment.state(key)
     records = read_iteration_records(state.directory / "openevolve")
-    speedups = [
-        float(r["speedup"]) for r in records if r.get("outcome") == "ok" and r.get("speedup")
-    ]
-    summary_path = state.directory / "summary.json"
+    speedups = [float(r.speedup) for r in records if r.ok and r.speedup]
     best = max(speedups) if speedups else None
-    if state.state == "done" and summary_path.is_file():
-        summary = json.loads(summary_path.read_text())
-        best = summary.get("best_speedup") or best
+    summary = read_summary(state.directory) if state.state is RunStatus.DONE else None
+    if summary is not None:
+        best = summary.best_speedup or best
     return RunProgress(
         key=key,
         state=state.state,
         attempts=state.attempts,
-        iterations=sum(1 for r in records if isinstance(r.get("iteration"), int)),
-        valid=sum(1 for r in records if r.get("valid")),
-        failures=sum(1 for r in records if r.get("outcome") != "ok"),
+        iterations=sum(1 for r in records if isinstance(r.iteration, int)),
+        valid=sum(1 for r in records if r.valid),
+        failures=sum(1 for r in records if not r.ok),
         best_speedup=best,
-        seconds=_seconds(state.record, state.directory),
+        seconds=state.seconds(),
     )
 
 
@@ -81,7 +65,9 @@ def eta_seconds(spec: ExperimentSpec, progress: list[RunProgress]) -> float | No
     spent = sum(p.seconds for p in progress)
     if done == 0 or spent <= 0:
         return None
-    left = sum(max(spec.iterations - p.iterations, 0) for p in progress if p.state != "done")
+    left = sum(
+        max(spec.iterations - p.iterations, 0) for p in progress if p.state is not RunStatus.DONE
+    )
     return left * spent / done
 
 
@@ -93,12 +79,12 @@ def format_status(spec: ExperimentSpec, progress: list[RunProgress]) -> str:
     )
     for p in progress:
         best = f"{p.best_speedup:.3f}x" if p.best_speedup else "-"
-        state = p.state + (f" ({p.attempts})" if p.attempts > 1 else "")
+        state = p.state.value + (f" ({p.attempts})" if p.attempts > 1 else "")
         lines.append(
             f"{p.key.name:<28}{state:<9}{f'{p.iterations}/{spec.iterations}':>11}{p.valid:>7}"
             f"{p.failures:>8}{best:>14}{_duration(p.seconds) if p.seconds else '-':>9}"
         )
-    finished = sum(1 for p in progress if p.state in ("done", "budget_spent"))
+    finished = sum(1 for p in progress if p.state.finished)
     eta = eta_seconds(spec, progress)
     if finished == len(progress):
         left = "none"
