@@ -26,7 +26,7 @@ def test_measure_table(tiny_task: Path, capsys: pytest.CaptureFixture[str]) -> N
     )
     text = capsys.readouterr().out
     assert code == 0
-    assert "wall time" in text and "task-clock" in text
+    assert "call time" in text and "task-clock" in text
 
 
 def test_failure_exit_code_and_json(tiny_task: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -168,8 +168,8 @@ def _fake_session(log_ratio: float) -> object:
     from aiopt_harness.measurement.session import Call, SessionResult
 
     ratios = [[log_ratio + 0.001 * (k % 3)] * 3 for k in range(12)]
-    calls = [Call(p, k, 0, int(1e6 * _math.exp(-log_ratio * p)), 1, 2, ()) for p in (0, 1)
-             for k in range(12)]  # fmt: skip
+    cost = [int(1e6 * _math.exp(-log_ratio * p)) for p in (0, 1)]
+    calls = [Call(p, k, 0, cost[p], cost[p], 1, 2, ()) for p in (0, 1) for k in range(12)]
     return SessionResult(
         calls=calls, counter_status=[], rounds=3, stopped_by="budget", seconds=0.1,
         per_copy_log_ratios=ratios, metrics=[[], []], offcpu=[{}, {}],

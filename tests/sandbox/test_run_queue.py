@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from aiopt_harness.sandbox.run_queue import SchedProbe, SchedReading
+from aiopt_harness.sandbox.worker_client import CallReply
 
 needs_schedstat = pytest.mark.skipif(
     not Path(f"/proc/{os.getpid()}/task/{os.getpid()}/schedstat").exists(),
@@ -116,3 +117,26 @@ def test_yielding_to_its_own_helper_thread_is_not_waiting(spinner: Path) -> None
 def test_a_process_without_accounting_says_why() -> None:
     reason = SchedProbe.open(2**22 + 12345)  # no such process
     assert isinstance(reason, str) and "run-queue" in reason
+
+
+def _reply(wall: int, waited: int | None, process_cpu: int | None) -> CallReply:
+    return CallReply(wall, 0, b"", (), wall + 50_000, waited, process_cpu)
+
+
+def test_a_preempted_call_costs_its_own_cpu_time() -> None:
+    # 10 ms of work, preempted for 3 ms by another process
+    assert _reply(13_000_000, 3_000_000, 10_000_000).cost_ns == 10_000_000
+
+
+def test_wait_outside_the_timed_region_is_not_taken_off() -> None:
+    # 1 ms of the wait was the wake-up before the call: the call's own time without its
+    # CPU time bounds what is taken off
+    assert _reply(13_000_000, 4_000_000, 10_000_000).cost_ns == 10_000_000
+    # a call whose thread yields to its own helper: all its threads' CPU time is its cost
+    assert _reply(13_000_000, 4_000_000, 12_500_000).cost_ns == 12_500_000
+
+
+def test_without_accounting_a_call_costs_its_wall_time() -> None:
+    assert _reply(13_000_000, None, None).cost_ns == 13_000_000
+    # threads on another CPU (more CPU than wall time): nothing taken off
+    assert _reply(13_000_000, 3_000_000, 20_000_000).cost_ns == 13_000_000

@@ -71,6 +71,12 @@ def offcpu_per_program(
         figures.update(
             calls=len(mine),
             wall_ns=sum(c.wall_ns for c in mine),
+            # taken off the calls' wall times as other processes' (None: not measured)
+            waited_in_calls_ns=(
+                sum(c.wall_ns - c.cost_ns for c in mine)
+                if all(c.waited_ns is not None for c in mine)
+                else None
+            ),
             cpu_ns=sum(c.cpu_ns for c in mine),
         )
         offcpu.append(figures)

@@ -120,6 +120,10 @@ def _samples(result: SessionResult) -> dict[str, np.ndarray]:
         "copy": np.asarray([c.copy for c in calls], dtype=np.int16),
         "round": np.asarray([c.round for c in calls], dtype=np.int32),
         "wall_ns": np.asarray([c.wall_ns for c in calls], dtype=np.int64),
+        "cost_ns": np.asarray([c.cost_ns for c in calls], dtype=np.int64),
+        "waited_ns": np.asarray(
+            [math.nan if c.waited_ns is None else c.waited_ns for c in calls], dtype=np.float64
+        ),
         "cpu_ns": np.asarray([c.cpu_ns for c in calls], dtype=np.int64),
         "observed_ns": np.asarray([c.observed_ns for c in calls], dtype=np.int64),
     }
@@ -144,6 +148,11 @@ def _counters(result: SessionResult, program: int) -> dict[str, CounterReading]:
         [c.program for c in result.calls],
         program,
     )
+
+
+def _run_queue_correction(result: SessionResult) -> str:
+    reason = result.run_queue_unavailable
+    return "applied" if reason is None else f"unavailable: {reason}"
 
 
 def _times(result: SessionResult, program: int, key: str) -> list[float]:
@@ -216,7 +225,7 @@ def measure(
             stderr=failure.stderr,
         )
     result = outcome[0]
-    wall = time_stats(_times(result, 0, "wall_ns"))
+    wall = time_stats(_times(result, 0, "cost_ns"))
     return MeasureResult(
         Status.OK,
         f"{wall.n} timed calls on fresh inputs over {copies} copies, all checked; "
@@ -235,6 +244,7 @@ def measure(
         containment=result.containment.summary(),
         cache_repairs=list(result.cache_repairs),
         machine_load=dict(result.machine_load),
+        run_queue_correction=_run_queue_correction(result),
     )
 
 
@@ -322,8 +332,8 @@ def compare(
         )
         if second.low < estimate.low:
             result, estimate = again[0], second
-    base_times = time_stats(_times(result, 0, "wall_ns"))
-    cand_times = time_stats(_times(result, 1, "wall_ns"))
+    base_times = time_stats(_times(result, 0, "cost_ns"))
+    cand_times = time_stats(_times(result, 1, "cost_ns"))
     pairs = len(result.per_copy_log_ratios)
     message = (
         f"{pairs} copy pairs x {result.rounds} rounds on fresh inputs, every output checked; "
@@ -346,6 +356,8 @@ def compare(
         rounds=pairs * result.rounds,
         p10_ratio=base_times.p10 / cand_times.p10,
         best_case=result.best_case(),
+        wall_score=result.wall_estimate(),
+        run_queue_correction=_run_queue_correction(result),
         baseline_time_ns=base_times,
         candidate_time_ns=cand_times,
         baseline_counters=_counters(result, 0),

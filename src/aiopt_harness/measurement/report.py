@@ -59,7 +59,8 @@ def format_measure(result: MeasureResult) -> str:
             f"({result.metric.direction})"
         )
     if result.time_ns is not None:
-        lines += _time_rows("wall time", result.time_ns)
+        lines += _time_rows("call time", result.time_ns)
+    lines += _run_queue_rows(result.run_queue_correction, result.offcpu, "the")
     if result.cpu_time_ns is not None:
         lines += _time_rows("thread CPU", result.cpu_time_ns)
     if result.cpu is not None:
@@ -69,6 +70,21 @@ def format_measure(result: MeasureResult) -> str:
     lines += [f"cache        {repair}" for repair in result.cache_repairs]
     lines += _counter_rows(result.counters)
     return "\n".join(lines)
+
+
+def _run_queue_rows(correction: str | None, offcpu: dict[str, int | None], who: str) -> list[str]:
+    """What the call times leave out: the run-queue wait other processes caused."""
+    if correction is None:
+        return []
+    if correction != "applied":
+        return [f"run queue    call times are wall times ({correction})"]
+    waited, wall = offcpu.get("waited_in_calls_ns"), offcpu.get("wall_ns")
+    if waited is None or not wall:
+        return []
+    return [
+        f"run queue    {waited / wall:.2%} of {who} calls' wall time, other processes "
+        "holding the CPU, is left out of the call times"
+    ]
 
 
 def format_compare(result: CompareResult) -> str:
@@ -96,6 +112,15 @@ def format_compare(result: CompareResult) -> str:
                 f"best case    {best.estimate:.4f}  interval [{best.low:.4f}, {best.high:.4f}]"
                 "  (fastest calls of each round; not the score)"
             )
+        if result.wall_score is not None:
+            wall = result.wall_score
+            lines.append(
+                f"wall score   {wall.estimate:.4f}  interval [{wall.low:.4f}, {wall.high:.4f}]"
+                "  (wall times, other processes' run-queue wait included; not the score)"
+            )
+    lines += _run_queue_rows(
+        result.run_queue_correction, result.candidate_offcpu, "the candidate's"
+    )
     if result.baseline_time_ns is not None:
         lines += _time_rows("baseline", result.baseline_time_ns)
     if result.candidate_time_ns is not None:

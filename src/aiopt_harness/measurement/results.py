@@ -71,6 +71,9 @@ class MeasureResult:
     cache_repairs: list[str] = field(default_factory=list)  # tampered entries rebuilt
     # busy shares over the timed rounds: measuring_cpu_busy, other_cpus_busy (None: unread)
     machine_load: dict[str, float | None] = field(default_factory=dict)
+    # "applied": each call's time is its wall time without the run-queue wait other
+    # processes caused (sandbox/run_queue.py); else "unavailable: <reason>" (wall times)
+    run_queue_correction: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -104,6 +107,8 @@ class MeasureResult:
             result["cache_repairs"] = list(self.cache_repairs)
         if self.machine_load:
             result["machine_load"] = dict(self.machine_load)
+        if self.run_queue_correction is not None:
+            result["run_queue_correction"] = self.run_queue_correction
         if self.stdout:
             result["stdout"] = self.stdout
         if self.stderr:
@@ -130,6 +135,9 @@ class CompareResult:
     # The best-case figure: per round the fastest call of each program (median over
     # rounds, mean over pairs). Blind to periodic work: a second number, never the score.
     best_case: RatioEstimate | None = None
+    # The score from wall times, the run-queue wait for other processes included: a
+    # second number (the score without its correction), never the score.
+    wall_score: RatioEstimate | None = None
     baseline_time_ns: TimeStats | None = None
     candidate_time_ns: TimeStats | None = None
     baseline_counters: dict[str, CounterReading] = field(default_factory=dict)
@@ -145,6 +153,9 @@ class CompareResult:
     cache_repairs: list[str] = field(default_factory=list)  # tampered entries rebuilt
     # busy shares over the timed rounds: measuring_cpu_busy, other_cpus_busy (None: unread)
     machine_load: dict[str, float | None] = field(default_factory=dict)
+    # "applied": each call's time is its wall time without the run-queue wait other
+    # processes caused (sandbox/run_queue.py); else "unavailable: <reason>" (wall times)
+    run_queue_correction: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -167,6 +178,8 @@ class CompareResult:
             cpu=self.cpu,
             stopped_by=self.stopped_by,
             containment=self.containment,
+            machine_load=dict(self.machine_load),
+            run_queue_correction=self.run_queue_correction,
         )
 
     @property
@@ -214,6 +227,12 @@ class CompareResult:
                 "ci_low": self.best_case.low,
                 "ci_high": self.best_case.high,
             }
+        if self.wall_score is not None:
+            result["wall_score"] = {
+                "speedup": self.wall_score.estimate,
+                "ci_low": self.wall_score.low,
+                "ci_high": self.wall_score.high,
+            }
         if self.baseline_time_ns is not None and self.candidate_time_ns is not None:
             result["time_ns"] = {
                 "baseline": self.baseline_time_ns.to_dict(),
@@ -232,6 +251,8 @@ class CompareResult:
             result["cache_repairs"] = list(self.cache_repairs)
         if self.machine_load:
             result["machine_load"] = dict(self.machine_load)
+        if self.run_queue_correction is not None:
+            result["run_queue_correction"] = self.run_queue_correction
         if self.stdout:
             result["stdout"] = self.stdout
         if self.stderr:

@@ -51,9 +51,11 @@ def _record(program: int, pair: int, round_number: int, reply: CallReply) -> Cal
         pair,
         round_number,
         reply.wall_ns,
+        reply.cost_ns,
         reply.cpu_ns,
         reply.observed_ns,
         reply.counters,
+        reply.waited_ns,
     )
 
 
@@ -70,7 +72,7 @@ def _paired_round(
         sequence = (lead, follow) if half == 0 else (follow, lead)
         replies = calls.run([(pair[p], data) for p in sequence], seed, data)
         for p, reply in zip(sequence, replies, strict=True):
-            times[p].append(reply.wall_ns)
+            times[p].append(reply.cost_ns)
             records.append(_record(p, j, round_number, reply))
     low_a, low_b = min(times[0]), min(times[1])
     ratio = math.log(low_a / low_b) if low_a > 0 and low_b > 0 else None

@@ -128,4 +128,5 @@ def _run(
         containment=pool.containment(),
         cache_repairs=pool.cache_repairs,
         machine_load=load,
+        run_queue_unavailable=pool.run_queue_unavailable(),
     )

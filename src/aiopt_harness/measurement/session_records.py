@@ -45,10 +45,14 @@ class Call:
     program: int
     copy: int
     round: int  # per copy (pair)
-    wall_ns: int
+    wall_ns: int  # as the worker timed it
+    # the call's cost: its wall time without the run-queue wait other processes caused
+    # (CallReply.cost_ns, sandbox/run_queue.py); the wall time where that is unavailable
+    cost_ns: int
     cpu_ns: int
     observed_ns: int
     counters: tuple[float, ...]
+    waited_ns: int | None = None  # run-queue wait for other processes; None: unavailable
 
 
 @dataclass
@@ -69,29 +73,35 @@ class SessionResult:
     # The machine's state over the timed rounds (/proc/stat): the busy share of the
     # measuring CPU and the mean busy share of the others (None: unreadable)
     machine_load: dict[str, float | None] = field(default_factory=dict)
+    # why calls are not corrected for run-queue wait (None: they are)
+    run_queue_unavailable: str | None = None
 
     def strata(self) -> list[int]:
         """Each copy pair's code-alignment stratum (its pad's 16-byte step mod 64)."""
         return [alignment_stratum(pad) for pad in self.layout_pads[0]]
 
-    def pair_totals(self) -> list[tuple[float, float]]:
-        """Per copy pair, the total wall time of the baseline's and the candidate's timed
-        calls (the same number of each: a round calls both twice)."""
-        return pair_totals(self.calls, len(self.layout_pads[0]))
+    def pair_totals(self, key: str = "cost_ns") -> list[tuple[float, float]]:
+        """Per copy pair, the total cost (or ``key``: "wall_ns") of the baseline's and
+        the candidate's timed calls (the same number of each: a round calls both twice)."""
+        return pair_totals(self.calls, len(self.layout_pads[0]), key)
 
     def estimate(self) -> RatioEstimate:
         """The score: the speedup in mean cost per call (statistics.mean_cost_ratio)."""
         return mean_cost_ratio(self.pair_totals(), self.strata())
+
+    def wall_estimate(self) -> RatioEstimate:
+        """The score from wall times, run-queue wait included: a second number only."""
+        return mean_cost_ratio(self.pair_totals("wall_ns"), self.strata())
 
     def best_case(self) -> RatioEstimate:
         """The best-case figure (fastest calls per round): a second number only."""
         return stratified_copy_ratio(self.per_copy_log_ratios, self.strata())
 
 
-def pair_totals(calls: list[Call], pairs: int) -> list[tuple[float, float]]:
+def pair_totals(calls: list[Call], pairs: int, key: str = "cost_ns") -> list[tuple[float, float]]:
     totals = [[0.0, 0.0] for _ in range(pairs)]
     for call in calls:
-        totals[call.copy][call.program] += call.wall_ns
+        totals[call.copy][call.program] += getattr(call, key)
     return [(a, b) for a, b in totals]
 
 

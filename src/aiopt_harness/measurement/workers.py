@@ -211,6 +211,12 @@ class WorkerPool:
             combined = combined.combined(copy.worker.containment)
         return combined
 
+    def run_queue_unavailable(self) -> str | None:
+        """Why some timed copy's calls are not corrected for run-queue wait (None: every
+        copy's are)."""
+        reasons = [c.worker.sched_unavailable for copies in self.copies for c in copies]
+        return next((reason for reason in reasons if reason is not None), None)
+
     def _all(self) -> list[Copy]:
         everyone = [c for copies in self.copies for c in copies]
         return [*everyone, self.oracle] if self.oracle is not None else everyone

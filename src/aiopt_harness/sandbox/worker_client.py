@@ -31,6 +31,7 @@ from ..common.procfs import read_process_stat, read_schedstat
 from . import wire
 from .containment import Containment, read_report
 from .process_tree import descendants
+from .run_queue import SchedProbe, SchedReading
 from .verdict import Failure, Status, parse_crash_note, signal_failure
 
 # The op codes, exit codes and frame layout: worker_wire.def, through wire.py
@@ -111,6 +112,22 @@ class CallReply:
     output: bytes
     counters: tuple[float, ...]
     observed_ns: int  # this side's round trip: request written .. reply read
+    # read from outside over the round trip (sandbox/run_queue.py); None where the
+    # kernel does not account it: the run-queue wait for other processes, and the CPU
+    # time of the whole process (every thread)
+    waited_ns: int | None = None
+    process_cpu_ns: int | None = None
+
+    @property
+    def cost_ns(self) -> int:
+        """The call's wall time without the time other processes held its CPU: at most
+        the run-queue wait seen from outside, and never more than the wall time minus the
+        CPU time all its threads used over the round trip. That bound keeps out the wait
+        before and after the timed region (the wake-up, the reply), which a call whose
+        own thread barely runs (it yields to a helper) would otherwise shed too."""
+        if self.waited_ns is None or self.process_cpu_ns is None:
+            return self.wall_ns
+        return self.wall_ns - min(self.waited_ns, max(0, self.wall_ns - self.process_cpu_ns))
 
 
 @dataclass(frozen=True)
@@ -200,6 +217,9 @@ class Worker:
         os.close(request_read)
         os.close(reply_write)
         self.pid = self.process.pid
+        probe = SchedProbe.open(self.pid)
+        self._sched = probe if isinstance(probe, SchedProbe) else None
+        self.sched_unavailable = probe if isinstance(probe, str) else None
         self._buffer = bytearray()
         self._timeout = 0.0
         self.busy_ns = 0  # sum of all round trips: the time the worker had to work
@@ -337,8 +357,18 @@ class Worker:
             return read_report(self.directory / "containment.txt", "aiopt-worker")
         return self._containment
 
+    def _sched_reading(self) -> SchedReading | None:
+        try:
+            return self._sched.read() if self._sched is not None else None
+        except (OSError, ValueError, IndexError):
+            return None  # gone: the exchange says how
+
     def run(self, data: bytes, timeout: float) -> CallReply:
+        before = self._sched_reading()
         reply, observed = self._exchange(RUN, data, timeout)
+        after = self._sched_reading()
+        waited = before.waited_for_others_ns(after) if before and after else None
+        used = after.process_cpu_ns - before.process_cpu_ns if before and after else None
         payload = self._expect(reply, DONE_OP)
         if len(payload) < wire.DONE.size:
             raise WorkerFailed(Status.PROTOCOL_ERROR, "a short 'D' reply")
@@ -350,7 +380,7 @@ class Worker:
                 Status.PROTOCOL_ERROR, f"'D' says {n} output bytes but carries {len(output)}"
             )
         counters = struct.unpack_from(f"<{count}d", payload, wire.DONE.size)
-        return CallReply(wall, cpu, output, counters, observed)
+        return CallReply(wall, cpu, output, counters, observed, waited, used)
 
     def status(self, timeout: float) -> dict[str, object]:
         value = json.loads(self._expect(self._exchange(STATUS, b"", timeout)[0], STATUS_REPLY))
@@ -373,6 +403,8 @@ class Worker:
             time.sleep(0.0005)
         code = os.waitstatus_to_exitcode(status)
         self.process.returncode = code
+        if self._sched is not None:
+            self._sched.close()
         if code != 0:
             raise WorkerFailed(
                 Status.EARLY_EXIT, f"the worker exited with status {code} when told to quit"
@@ -438,6 +470,8 @@ class Worker:
         with contextlib.suppress(ProcessLookupError):
             os.kill(self.pid, signal.SIGKILL)
         self.process.wait()
+        if self._sched is not None:
+            self._sched.close()
         for fd in (self._request, self._reply):
             with contextlib.suppress(OSError):
                 os.close(fd)

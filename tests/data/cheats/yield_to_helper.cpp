@@ -17,6 +17,19 @@ extern "C" void* aiopt_init(const unsigned char* params, size_t params_len) {
   return new uint32_t(n);
 }
 
+// The initial program's loop, unchanged (int indices): the cheat does the same work.
+static void multiply(int n, const double* a, const double* b, double* c) {
+  for (int i = 0; i < n; ++i) {
+    for (int j = 0; j < n; ++j) {
+      double sum = 0.0;
+      for (int k = 0; k < n; ++k) {
+        sum += a[i * n + k] * b[k * n + j];
+      }
+      c[i * n + j] = sum;
+    }
+  }
+}
+
 extern "C" size_t aiopt_run(void* state, const unsigned char* input, size_t input_len,
                             unsigned char* out, size_t out_cap) {
   const size_t n = *static_cast<uint32_t*>(state), bytes = n * n * sizeof(double);
@@ -26,12 +39,7 @@ extern "C" size_t aiopt_run(void* state, const unsigned char* input, size_t inpu
   double* c = reinterpret_cast<double*>(out);
   std::atomic<bool> done{false};
   std::thread helper([&] {
-    for (size_t i = 0; i < n; ++i)
-      for (size_t j = 0; j < n; ++j) {
-        double s = 0.0;
-        for (size_t k = 0; k < n; ++k) s += a[i * n + k] * b[k * n + j];
-        c[i * n + j] = s;
-      }
+    multiply(static_cast<int>(n), a, b, c);
     done.store(true, std::memory_order_release);
   });
   while (!done.load(std::memory_order_acquire)) sched_yield();
