@@ -25,6 +25,8 @@ import os
 import time
 from dataclasses import dataclass
 
+from ..common.procfs import parse_schedstat
+
 _CPUCLOCK_SCHED = 2  # the kernel's process CPU clock id: (~pid << 3) | CPUCLOCK_SCHED
 
 
@@ -72,8 +74,8 @@ class SchedProbe:
 
     def read(self) -> SchedReading:
         """Raises OSError when the process is gone or its clock cannot be read."""
-        fields = os.pread(self._fd, 128, 0).split()
-        return SchedReading(int(fields[0]), int(fields[1]), time.clock_gettime_ns(self._clock))
+        sched = parse_schedstat(os.pread(self._fd, 128, 0))
+        return SchedReading(sched.run_ns, sched.wait_ns, time.clock_gettime_ns(self._clock))
 
     def close(self) -> None:
         if self._fd >= 0:
