@@ -32,6 +32,18 @@ def test_a_torn_last_line_is_skipped_and_said(tmp_path: Path) -> None:
     assert skipped.number == 3 and skipped.torn and skipped.reason.startswith("not JSON")
 
 
+def test_a_record_appended_after_a_torn_line_is_kept(tmp_path: Path) -> None:
+    path = tmp_path / "log.jsonl"
+    append_jsonl(path, {"n": 1})
+    with path.open("a") as log:  # a writer killed halfway through its line
+        log.write('{"n": 2, "tex')
+    append_jsonl(path, {"n": 3})  # the next run goes on appending
+    read = read_jsonl(path)
+    assert [r["n"] for r in read] == [1, 3]
+    (skipped,) = read.skipped
+    assert skipped.number == 2 and not skipped.torn
+
+
 def test_bad_lines_inside_the_file_are_skipped_not_torn() -> None:
     text = '{"n": 1}\n\n[1, 2]\nnot json\n"a string"\n{"n": 2}\n'
     read = parse_jsonl(text)

@@ -78,12 +78,15 @@ def read_jsonl(path: Path) -> JsonLines:
 
 def append_jsonl(path: Path, record: Mapping[str, Any]) -> None:
     """Appends ``record`` as one line in one ``write`` (whole lines even with several
-    writers; a kill loses at most this line, which readers skip); creates the file and
-    its directory if needed."""
+    writers; a kill loses at most this line, which readers skip, and the next record
+    starts a line of its own); creates the file and its directory if needed."""
     line = json.dumps(record) + "\n"
     path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
     try:
+        size = os.fstat(descriptor).st_size
+        if size and os.pread(descriptor, 1, size - 1) != b"\n":
+            line = "\n" + line  # a torn last line: end it, or this record joins it
         os.write(descriptor, line.encode())
         os.fsync(descriptor)
     finally:
