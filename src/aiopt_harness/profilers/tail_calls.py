@@ -22,7 +22,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .driver import run_tool
@@ -57,28 +57,38 @@ class Function:
 
 @dataclass(frozen=True)
 class CandidateCode:
-    """The candidate's functions and the callee of every direct call, from objdump."""
+    """The candidate's functions and the callee of every direct call, from objdump. The
+    lookups run for every caller frame of every sample: the indexes are built once."""
 
     functions: tuple[Function, ...]  # by start address
     callees: dict[int, str]  # return address (the instruction after a call) -> callee name
     call_starts: dict[int, int]  # return address -> the call instruction's own address
+    _returns: tuple[int, ...] = field(init=False, repr=False, compare=False)
+    _starts: tuple[int, ...] = field(init=False, repr=False, compare=False)
+    _by_name: dict[str, Function] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_returns", tuple(sorted(self.callees)))
+        object.__setattr__(self, "_starts", tuple(f.start for f in self.functions))
+        by_name: dict[str, Function] = {}
+        for function in self.functions:
+            by_name.setdefault(function.name, function)  # the first, as a scan would
+        object.__setattr__(self, "_by_name", by_name)
 
     def function_named(self, name: str) -> Function | None:
-        return next((f for f in self.functions if f.name == name), None)
+        return self._by_name.get(name)
 
     def callee_of(self, frame_address: int) -> str | None:
         """The callee of the direct call a caller's frame stands at: its return address,
         or (as perf script prints callers) any address inside the call instruction."""
-        returns = sorted(self.callees)
-        index = bisect.bisect_left(returns, frame_address)
-        if index == len(returns):
+        index = bisect.bisect_left(self._returns, frame_address)
+        if index == len(self._returns):
             return None
-        end = returns[index]
+        end = self._returns[index]
         return self.callees[end] if self.call_starts[end] <= frame_address else None
 
     def function_at(self, address: int) -> Function | None:
-        starts = [f.start for f in self.functions]
-        index = bisect.bisect_right(starts, address) - 1
+        index = bisect.bisect_right(self._starts, address) - 1
         found = self.functions[index] if index >= 0 else None
         return found if found is not None and found.holds(address) else None
 
