@@ -10,9 +10,9 @@ build defaults to this interpreter and checkout) are measured in one run:
    evaluation that sets the run's best score. Median and range, and how many calls ran
    a confirmation compare (a state whose best score no copy beats).
 2. **Iterations.** For each task, ``aiopt evolve TASK --iterations N`` of each build with
-   the embedded model (profile on, the README's main job), one build after the other. Per
-   iteration: LLM seconds (wall time of the iteration minus its evaluation), prompt and
-   completion tokens, completion tokens per LLM second, and the outcome. A change is
+   the embedded model (profile on, the README's main job), the builds taking turns task
+   by task. Per iteration: LLM seconds (wall time of the iteration minus its evaluation),
+   prompt and completion tokens, completion tokens per LLM second, and the outcome. A change is
    *valid* when it is correct and differs from its parent beyond comments and whitespace;
    both builds' traces are judged by this checkout's code.
 
@@ -238,8 +238,8 @@ def run_iterations(
     builds: list[Build], tasks: list[str], iterations: dict[str, int], directory: Path,
     max_tokens: int | None,
 ) -> None:  # fmt: skip
-    for build in builds:
-        for task in tasks:
+    for task in tasks:  # the builds alternate task by task: a slow hour hits both
+        for build in builds:
             output = directory / f"evolve-{build.name}-{task}"
             seconds = build.evolve(task, iterations[build.name], output, max_tokens)
             summary = summarize(iteration_rows(output))

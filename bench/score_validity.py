@@ -43,6 +43,7 @@ import time
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -94,10 +95,12 @@ def variants(directory: Path) -> dict[str, Path]:
 
 
 def one_compare(
-    baseline: Path, candidate: Path, task: Path, budget: float | None
+    baseline: Path, candidate: Path, task: Path, budget: float | None, copies: int | None = None
 ) -> dict[str, Any]:
     started = time.monotonic()
-    options = {} if budget is None else {"budget": budget}
+    options: dict[str, Any] = {} if budget is None else {"budget": budget}
+    if copies is not None:
+        options["copies"] = copies
     r = compare(baseline, candidate, task=task, **options)  # type: ignore[arg-type]
     row: dict[str, Any] = {"status": r.status.value, "seconds": time.monotonic() - started}
     if r.ok and r.speedup is not None and r.best_case is not None:
@@ -114,15 +117,38 @@ def one_compare(
     return row
 
 
+def parse_protocol(text: str) -> Protocol:
+    """``COPIESxBUDGET``, e.g. ``24x2``: 24 copy pairs, a 2 s budget; ``default``:
+    compare's own."""
+    if text == "default":
+        return Protocol(text, None, None)
+    copies, _, budget = text.partition("x")
+    return Protocol(text, int(copies), float(budget))
+
+
+@dataclass(frozen=True)
+class Protocol:
+    name: str
+    copies: int | None  # None: compare's own
+    budget: float | None
+
+
+DEFAULT = Protocol("default", None, None)
+
+
 def plan(
-    parts: list[str], trials: int, build_runs: int, particles_runs: int
+    parts: list[str],
+    trials: int,
+    build_runs: int,
+    particles_runs: int,
+    protocols: tuple[Protocol, ...] = (DEFAULT,),
 ) -> list[dict[str, Any]]:
     """Every compare to run: (part, case, condition, trial, baseline, candidate, task),
-    conditions alternating."""
+    conditions alternating; the calibration once per protocol, protocols alternating."""
     steps: list[dict[str, Any]] = []
     for trial in range(trials):
         for cond in CONDITIONS:
-            if "calibration" in parts:
+            for protocol in protocols if "calibration" in parts else ():
                 slow_first = trial % 2 == 1
                 steps += [
                     dict(part="calibration", case="aa_same", a="initial", b="initial"),
@@ -140,6 +166,8 @@ def plan(
                 ]
                 for step in steps[-4:]:
                     step.update(condition=cond, trial=trial, task="matmul")
+                    if protocol != DEFAULT:
+                        step.update(protocol=protocol.name)
             if "aa_tasks" in parts and trial < max(20, trials // 2):
                 for case, task in (("short", "matmul"), ("long", "long_stream")):
                     steps.append(
@@ -193,7 +221,10 @@ TASKS = {"matmul": MATMUL, "particles": PARTICLES, "long_stream": LONG_STREAM}
 
 
 def run(args: argparse.Namespace) -> list[dict[str, Any]]:
-    steps = plan(args.parts, args.trials, args.build_runs, args.particles_runs)
+    protocols = {p.name: p for p in args.protocols}
+    steps = plan(
+        args.parts, args.trials, args.build_runs, args.particles_runs, tuple(args.protocols)
+    )
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="aiopt-score-validity-") as scratch:
         paths = variants(Path(scratch))
@@ -201,12 +232,14 @@ def run(args: argparse.Namespace) -> list[dict[str, Any]]:
         output = args.output.open("w") if args.output else None
         try:
             for index, step in enumerate(steps):
+                protocol = protocols.get(step.get("protocol", "default"), DEFAULT)
                 with condition(step["condition"]):
                     row = one_compare(
                         source_of(step["a"], step["task"], paths),
                         source_of(step["b"], step["task"], paths),
                         TASKS[step["task"]],
-                        args.budget,
+                        protocol.budget if protocol.budget is not None else args.budget,
+                        protocol.copies,
                     )
                 row.update(step)
                 rows.append(row)
@@ -263,50 +296,64 @@ def _rate(hits: int, n: int) -> str:
 
 def calibration_table(rows: list[dict[str, Any]]) -> list[str]:
     lines = [
-        "score | condition | A/A same: false positives | A/A layout: false positives | "
-        "5% detected | median half-width (layout) | periodic 3x: median [max] score "
-        "(true 0.333) | failed | s/decision | CPUs busy: measuring, other (median)",
-        " | ".join("---" for _ in range(10)),
+        "score | protocol | condition | A/A same: false positives | A/A layout: false "
+        "positives | 5% detected | median half-width (layout) | run-to-run sd (layout) | "
+        "periodic 3x: median [max] score (true 0.333) | failed | s/decision | CPUs busy: "
+        "measuring, other (median)",
+        " | ".join("---" for _ in range(12)),
     ]
-    for key, label in SCORES:
-        for cond in CONDITIONS:
-            cell = defaultdict(list)
-            failed = 0
-            for row in rows:
-                if row["part"] == "calibration" and row["condition"] == cond:
-                    if row["status"] != "ok":
-                        failed += 1
-                    elif key in row and not (key == "score" and row.get("score_by_wall")):
-                        cell[row["case"]].append(row)
-            if not cell:
-                continue  # not recorded (raw results from before that figure existed)
-            aa = [not _holds(r[key]) for r in cell["aa_same"]]
-            layout = [not _holds(r[key]) for r in cell["aa_layout"]]
-            found = [
-                (r[key][2] < 1.0) if r.get("slower_side") == "b" else (r[key][1] > 1.0)
-                for r in cell["slow5"]
-            ]
-            widths = [_half_width(r[key]) for r in cell["aa_layout"]]
-            periodic = [r[key][0] for r in cell["periodic"]]
-            seconds = [r["seconds"] for rs in cell.values() for r in rs]
-            lines.append(
-                " | ".join(
-                    [
-                        label,
-                        cond,
-                        _rate(sum(aa), len(aa)),
-                        _rate(sum(layout), len(layout)),
-                        _rate(sum(found), len(found)),
-                        f"{statistics.median(widths):.2%}" if widths else "-",
-                        f"{statistics.median(periodic):.3f} [{max(periodic):.3f}]"
-                        if periodic
-                        else "-",
-                        str(failed),
-                        f"{statistics.median(seconds):.2f}" if seconds else "-",
-                        _busy([r for rs in cell.values() for r in rs]),
-                    ]
-                )
+    protocols = sorted(
+        {r.get("protocol", "default") for r in rows if r["part"] == "calibration"},
+        key=lambda name: (name != "default", name),
+    )
+    for key, label, protocol, cond in (
+        (k, lab, p, c) for k, lab in SCORES for p in protocols for c in CONDITIONS
+    ):
+        cell = defaultdict(list)
+        failed = 0
+        for row in rows:
+            if (
+                row["part"] == "calibration"
+                and row["condition"] == cond
+                and row.get("protocol", "default") == protocol
+            ):
+                if row["status"] != "ok":
+                    failed += 1
+                elif key in row and not (key == "score" and row.get("score_by_wall")):
+                    cell[row["case"]].append(row)
+        if not cell:
+            continue  # not recorded (raw results from before that figure existed)
+        aa = [not _holds(r[key]) for r in cell["aa_same"]]
+        layout = [not _holds(r[key]) for r in cell["aa_layout"]]
+        found = [
+            (r[key][2] < 1.0) if r.get("slower_side") == "b" else (r[key][1] > 1.0)
+            for r in cell["slow5"]
+        ]
+        widths = [_half_width(r[key]) for r in cell["aa_layout"]]
+        logs = [math.log(r[key][0]) for r in cell["aa_layout"]]
+        # the A/A-layout estimates' own spread from trial to trial: a 95% interval's
+        # half-width should be about 1.96 of it (wider: the interval is conservative)
+        sd = statistics.stdev(logs) if len(logs) > 1 else None
+        periodic = [r[key][0] for r in cell["periodic"]]
+        seconds = [r["seconds"] for rs in cell.values() for r in rs]
+        lines.append(
+            " | ".join(
+                [
+                    label,
+                    protocol,
+                    cond,
+                    _rate(sum(aa), len(aa)),
+                    _rate(sum(layout), len(layout)),
+                    _rate(sum(found), len(found)),
+                    f"{statistics.median(widths):.2%}" if widths else "-",
+                    f"{sd:.2%}" if sd is not None else "-",
+                    f"{statistics.median(periodic):.3f} [{max(periodic):.3f}]" if periodic else "-",
+                    str(failed),
+                    f"{statistics.median(seconds):.2f}" if seconds else "-",
+                    _busy([r for rs in cell.values() for r in rs]),
+                ]
             )
+        )
     truth = 1 / mean_cost_factor(PERIOD, EXTRA)
     lines.append(f"\nperiodic build: every {PERIOD}th call {EXTRA + 1}x, true score {truth:.3f}")
     return lines
@@ -409,6 +456,14 @@ def main() -> None:
     parser.add_argument("--build-runs", type=int, default=10)
     parser.add_argument("--particles-runs", type=int, default=30)
     parser.add_argument("--budget", type=float, default=None, help="default: compare's own")
+    parser.add_argument(
+        "--protocols",
+        type=parse_protocol,
+        nargs="+",
+        default=[DEFAULT],
+        help="calibration protocols side by side, COPIESxBUDGET each (e.g. 12x2 24x2 12x4); "
+        "default: compare's own",
+    )
     parser.add_argument(
         "--parts", nargs="+", default=["calibration", "aa_tasks", "builds", "particles"]
     )

@@ -9,12 +9,12 @@ interleaved compare of the child against its parent."""
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..common.scratch import scratch_directory
 from ..measurement.harness import compare
 from ..sandbox.verdict import Status
 from ..tasks.task import load_task
@@ -85,7 +85,7 @@ def only_with_feedback(found: Sequence[Improvement]) -> list[Improvement]:
 
 def remeasured_gain(task: str, item: Improvement, budget: float) -> dict[str, Any]:
     """compare(parent, child): the gain measured again, interleaved, or why not."""
-    with tempfile.TemporaryDirectory(prefix="aiopt-case-") as scratch:
+    with scratch_directory("case") as scratch:
         parent, child = Path(scratch) / "parent.cpp", Path(scratch) / "child.cpp"
         parent.write_text(item.parent_code)
         child.write_text(item.child_code)

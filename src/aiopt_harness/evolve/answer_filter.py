@@ -8,11 +8,11 @@ The compiled object lands in the compile cache, where the evaluation finds it.
 
 from __future__ import annotations
 
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..common.scratch import scratch_directory
 from ..measurement.harness import check
 from .code_change import differs
 from .repair import child_program
@@ -54,7 +54,7 @@ def screen(parent: str, answer: str, diff_based: bool, task: str) -> Screened:
         return Screened(outcome, made.problem or "", time.monotonic() - started)
     if not differs(parent, made.child):
         return Screened(NO_CHANGE, "only comments or whitespace changed", 0.0)
-    with tempfile.TemporaryDirectory(prefix="aiopt-filter-") as directory:
+    with scratch_directory("filter") as directory:
         source = Path(directory) / "candidate.cpp"
         source.write_text(made.child)
         result = check(source, task=task, timeout=CHECK_TIMEOUT)

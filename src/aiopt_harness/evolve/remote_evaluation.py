@@ -22,7 +22,6 @@ import pickle
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import traceback
 from dataclasses import replace
@@ -31,6 +30,7 @@ from typing import Any
 
 from openevolve.evaluation_result import EvaluationResult
 
+from ..common.scratch import scratch_directory
 from ..sandbox.verdict import Status
 from ..tasks.task import load_task
 from .evaluation_record import EvaluationRecord, append_evaluation, read_evaluations
@@ -57,7 +57,7 @@ def evaluate_on_node(
         marker = Path(os.environ[INFLIGHT_ENV]) / f"{node}-{os.getpid()}-{time.time_ns()}"
         marker.write_text(node)
     try:
-        with tempfile.TemporaryDirectory(prefix="aiopt-remote-") as directory:
+        with scratch_directory("remote") as directory:
             program = Path(directory) / name
             program.write_text(source)
             state = Path(directory) / "state"
@@ -99,7 +99,7 @@ def _submit_from_a_fresh_process(
     """``submit`` in a child process of its own: OpenEvolve's controller evaluates the
     initial program itself and then forks its workers, which must not inherit a Ray
     connection (a forked connection hangs)."""
-    with tempfile.TemporaryDirectory(prefix="aiopt-ray-submit-") as directory:
+    with scratch_directory("ray-submit") as directory:
         arguments, answer_path = Path(directory) / "arguments", Path(directory) / "answer"
         arguments.write_bytes(pickle.dumps((source, name, settings, best, address)))
         done = subprocess.run(

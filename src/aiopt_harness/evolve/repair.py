@@ -20,7 +20,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import multiprocessing
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -39,6 +38,7 @@ from openevolve.utils.code_utils import (
 from ..build.compiler import compile_candidate
 from ..common.jsonl import append_jsonl, read_jsonl
 from ..common.processes import die_with_parent
+from ..common.scratch import scratch_directory
 from ..tasks.task import load_task
 from .llm_client import raw_client
 from .spend import SpendSettings
@@ -159,7 +159,7 @@ def child_program(parent: str, answer: str, diff_based: bool) -> Verdict:
 
 def compile_problem(child: str, cxxflags: list[str]) -> Verdict:
     """``child`` compiled with the task's flags (into the compile cache)."""
-    with tempfile.TemporaryDirectory(prefix="aiopt-repair-") as directory:
+    with scratch_directory("repair") as directory:
         source = Path(directory) / "program.cpp"
         source.write_text(child)
         compiled = compile_candidate(source, cxxflags)

@@ -12,7 +12,6 @@ anything is timed.
 from __future__ import annotations
 
 import math
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Unpack
@@ -20,6 +19,7 @@ from typing import Unpack
 import numpy as np
 
 from ..build.compiler import CompileOutcome, compile_candidate
+from ..common.scratch import scratch_directory
 from ..common.statistics import RatioEstimate, time_stats
 from ..sandbox.verdict import Failure, Status
 from ..tasks.task import Task, load_task
@@ -77,7 +77,7 @@ def _session(
             return compiled, index
         assert compiled.object_file is not None
         programs.append(Program(compiled.object_file, compiled.object_file == reference))
-    with tempfile.TemporaryDirectory(prefix="aiopt-session-") as scratch:
+    with scratch_directory("session") as scratch:
         outcome = run_session(
             programs,
             task,

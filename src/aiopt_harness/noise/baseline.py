@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import math
 import statistics
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..common.scratch import scratch_directory
 from ..measurement.harness import compare
 from ..tasks.task import load_task
 from .layout_variants import layout_shifted
@@ -87,7 +87,7 @@ def measure_baseline(
     task = load_task(task_name)
     result = TaskBaseline(task.name, budget)
     source = task.initial.read_text()
-    with tempfile.TemporaryDirectory(prefix="aiopt-baseline-") as directory:
+    with scratch_directory("baseline") as directory:
         shifted = []
         for k in range(1, LAYOUT_SHIFTS + 1):
             path = Path(directory) / f"shift{k}.cpp"

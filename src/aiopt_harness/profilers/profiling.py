@@ -8,7 +8,6 @@ profiling build. Every requested profiler yields a section, available or not.
 from __future__ import annotations
 
 import importlib
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -16,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..common.scratch import scratch_directory
 from ..measurement.harness import measure
 from ..measurement.results import MeasureResult
 from ..sandbox.cpu_lease import cpu_lease, default_cpu
@@ -134,7 +134,7 @@ def profile(
     if not measured.ok:
         return result
     build = profiling_build(source, the_task)
-    with tempfile.TemporaryDirectory(prefix="aiopt-profile-") as scratch:
+    with scratch_directory("profile") as scratch:
         inputs = write_driver_inputs(the_task, Path(scratch) / "inputs")
         # one perf session for the sections that read stacks
         recording = SharedRecording(wanted=bool({"sampling", "offcpu"} & set(profilers)))
