@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 
 from aiopt_harness.common.cpu_ledger import LOCAL_LLM_CPUS_ENV, conflicts, read_ledger
+from aiopt_harness.common.procfs import read_process_stat
 from aiopt_harness.experiment.layout import ExperimentDir
 from aiopt_harness.experiment.runner import run_experiment
 from aiopt_harness.experiment.spec import SpecError, load_spec
@@ -263,7 +264,7 @@ def _run_children() -> list[int]:
 
 def _parent(pid: int) -> int:
     try:
-        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        return read_process_stat(pid).parent
     except (OSError, ValueError, IndexError):
         return 0
 

@@ -33,7 +33,7 @@ from openevolve.evaluation_result import EvaluationResult
 
 from ..build.compiler import compile_candidate
 from ..common.paths import cache_dir
-from ..common.procfs import read_stat
+from ..common.procfs import read_process_stat
 from ..measurement.harness import check, compare
 from ..measurement.report import timing_summary
 from ..measurement.results import CompareResult
@@ -87,7 +87,7 @@ def _run_key() -> str:
     controller = parent_process.pid if parent_process is not None else None
     controller = controller or os.getpid()
     try:
-        started = read_stat(controller)[19]
+        started = str(read_process_stat(controller).start_time)
     except (OSError, ValueError, IndexError):
         started = "0"
     return f"{controller}-{started}"
