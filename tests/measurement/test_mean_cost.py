@@ -5,6 +5,7 @@ from them (3x, 2x, 1.5x slower)."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,14 @@ def test_periodic_work_scores_at_its_mean_cost(tmp_path: Path, period: int, extr
     assert result.ci_high < 1.0
     # most of its calls cost what the initial program's do: the best case sees nothing
     assert result.best_case is not None and result.best_case.estimate > 0.85
+    # the result's copy pairs are the score's units: their totals give the score
+    assert len(result.copy_pairs) == 12 and len({p.stratum for p in result.copy_pairs}) == 4
+    by_stratum: dict[int, list[float]] = {}
+    for pair in result.copy_pairs:
+        ratio = math.log(pair.baseline_cost_ns / pair.candidate_cost_ns)
+        by_stratum.setdefault(pair.stratum, []).append(ratio)
+    means = [sum(v) / len(v) for v in by_stratum.values()]
+    assert math.exp(sum(means) / len(means)) == pytest.approx(result.speedup, rel=1e-9)
     # and the tail shows what the score counts: the slow calls are far above the median
     assert result.candidate_time_ns is not None
     assert result.candidate_time_ns.tail()["max_over_median"] > 0.5 * (1 + extra)

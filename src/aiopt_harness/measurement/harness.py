@@ -25,7 +25,7 @@ from ..sandbox.verdict import Failure, Status
 from ..tasks.task import Task, load_task
 from .counter_summary import disabled_counters, summarize_counters
 from .options import RunOptions, Settings, run_settings
-from .results import CompareResult, CounterReading, MeasureResult, MetricReading
+from .results import CompareResult, CopyPair, CounterReading, MeasureResult, MetricReading
 from .session import Plan, Program, SessionFailure, SessionResult, run_session
 
 CHECK_ROUNDS = 3  # checked calls of ``check`` after its (random) warmup calls
@@ -357,6 +357,12 @@ def compare(
         p10_ratio=base_times.p10 / cand_times.p10,
         best_case=result.best_case(),
         wall_score=result.wall_estimate(),
+        copy_pairs=[
+            CopyPair(stratum, baseline, candidate)
+            for stratum, (baseline, candidate) in zip(
+                result.strata(), result.pair_totals(), strict=True
+            )
+        ],
         run_queue_correction=_run_queue_correction(result),
         baseline_time_ns=base_times,
         candidate_time_ns=cand_times,

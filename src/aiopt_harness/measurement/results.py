@@ -44,6 +44,23 @@ class MetricReading:
         return {"name": self.name, "direction": self.direction, "value": self.value}
 
 
+@dataclass(frozen=True)
+class CopyPair:
+    """One copy pair of a compare, the score's statistical unit: its code-alignment
+    stratum and the total cost of each program's timed calls (the same number of each)."""
+
+    stratum: int
+    baseline_cost_ns: float
+    candidate_cost_ns: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "stratum": self.stratum,
+            "baseline_cost_ns": self.baseline_cost_ns,
+            "candidate_cost_ns": self.candidate_cost_ns,
+        }
+
+
 def _counters_dict(counters: dict[str, CounterReading]) -> dict[str, Any]:
     return {name: reading.to_dict() for name, reading in counters.items()}
 
@@ -138,6 +155,7 @@ class CompareResult:
     # The score from wall times, the run-queue wait for other processes included: a
     # second number (the score without its correction), never the score.
     wall_score: RatioEstimate | None = None
+    copy_pairs: list[CopyPair] = field(default_factory=list)  # the score's units
     baseline_time_ns: TimeStats | None = None
     candidate_time_ns: TimeStats | None = None
     baseline_counters: dict[str, CounterReading] = field(default_factory=dict)
@@ -233,6 +251,8 @@ class CompareResult:
                 "ci_low": self.wall_score.low,
                 "ci_high": self.wall_score.high,
             }
+        if self.copy_pairs:
+            result["copy_pairs"] = [pair.to_dict() for pair in self.copy_pairs]
         if self.baseline_time_ns is not None and self.candidate_time_ns is not None:
             result["time_ns"] = {
                 "baseline": self.baseline_time_ns.to_dict(),
