@@ -105,6 +105,7 @@ def one_compare(
         options["copies"] = copies
     r = compare(baseline, candidate, task=task, **options)  # type: ignore[arg-type]
     row: dict[str, Any] = {"status": r.status.value, "seconds": time.monotonic() - started}
+    row["rounds"] = r.rounds  # over all pairs; each round is two timed calls per program
     if r.ok and r.speedup is not None and r.best_case is not None:
         row.update(
             score=[r.speedup, r.ci_low, r.ci_high],
@@ -324,6 +325,13 @@ def _rate(hits: int, n: int) -> str:
     return f"{hits}/{n} ({hits / n:.0%})" if n else "-"
 
 
+def _calls_per_copy(rows: list[dict[str, Any]]) -> str:
+    """Timed calls per copy (two per round): a copy shows a period's heavy calls only in
+    whole numbers, so with few calls the score depends on the phase of the period."""
+    counts = sorted({2 * r["rounds"] // len(r["pairs"]) for r in rows if r.get("pairs")})
+    return f", {'/'.join(map(str, counts))} calls a copy" if counts else ""
+
+
 def calibration_table(rows: list[dict[str, Any]]) -> list[str]:
     lines = [
         "score | protocol | condition | A/A same: false positives | A/A layout: false "
@@ -377,7 +385,10 @@ def calibration_table(rows: list[dict[str, Any]]) -> list[str]:
                     _rate(sum(found), len(found)),
                     f"{statistics.median(widths):.2%}" if widths else "-",
                     f"{sd:.2%}" if sd is not None else "-",
-                    f"{statistics.median(periodic):.3f} [{max(periodic):.3f}]" if periodic else "-",
+                    f"{statistics.median(periodic):.3f} [{max(periodic):.3f}]"
+                    + _calls_per_copy(cell["periodic"])
+                    if periodic
+                    else "-",
                     str(failed),
                     f"{statistics.median(seconds):.2f}" if seconds else "-",
                     _busy([r for rs in cell.values() for r in rs]),
