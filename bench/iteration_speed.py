@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import statistics
 import subprocess
 import sys
@@ -272,8 +273,15 @@ def iteration_table(names: list[str], tasks: list[str], directory: Path) -> None
             print(f"{task:<13}{name:<8}{s['iterations']:>6}{share:>12}{_fmt(s['wall']):>8}"
                   f"{_fmt(s['llm']):>8}{s['prompt_tokens']:>11.0f}{s['completion_tokens']:>10.0f}"
                   f"{_fmt(s['tokens_per_s']):>7}  {s['outcomes']}{repaired}")  # fmt: skip
+    totals: dict[str, tuple[int, float, int, int]] = {}
     for name in names:
         rows = [results[(name, t)] for t in tasks if (name, t) in results]
+        totals[name] = (
+            sum(r["timed_valid"] for r in rows),
+            sum(r["timed_seconds"] for r in rows),
+            sum(r["valid"] for r in rows),
+            sum(r["iterations"] for r in rows),
+        )
         total = sum(r["iterations"] for r in rows)
         valid = sum(r["valid"] for r in rows)
         walls = [r["wall"] for r in rows if r["wall"] is not None]
@@ -286,6 +294,41 @@ def iteration_table(names: list[str], tasks: list[str], directory: Path) -> None
             f"({sum(r['timed_valid'] for r in rows)} in {seconds / 60:.0f} min timed); "
             f"median iteration seconds per task {[round(w) for w in walls]}"
         )
+    if "before" in totals and "after" in totals:
+        (a_valid, a_s, a_all, a_n), (b_valid, b_s, b_all, b_n) = totals["after"], totals["before"]
+        print(
+            "after / before, valid changes per hour of iteration time: "
+            f"{rate_ratio(a_valid, a_s, b_valid, b_s)} (exact 95% interval); shares of "
+            f"iterations with a valid change: {share_test([a_all, b_all], [a_n, b_n])}"
+        )
+
+
+def rate_ratio(after: int, after_s: float, before: int, before_s: float) -> str:
+    """after's rate of valid changes over before's, with its exact 95% interval: given
+    the total count, after's share of it is binomial (Clopper-Pearson), and the rate
+    ratio is share / (1 - share) * before_s / after_s."""
+    from scipy.stats import beta
+
+    total = after + before
+    if total == 0 or after_s <= 0 or before_s <= 0:
+        return "unavailable: no valid change in either build"
+    low = beta.ppf(0.025, after, before + 1) if after > 0 else 0.0
+    high = beta.ppf(0.975, after + 1, before) if before > 0 else 1.0
+    scale = before_s / after_s
+
+    def ratio(share: float) -> float:
+        return math.inf if share >= 1.0 else share / (1.0 - share) * scale
+
+    point = ratio(after / total)
+    return f"{point:.2f}x [{ratio(low):.2f}, {ratio(high):.2f}]"
+
+
+def share_test(valid: list[int], iterations: list[int]) -> str:
+    """Fisher's exact test of the builds' shares of iterations with a valid change."""
+    from scipy.stats import fisher_exact
+
+    table = [[v, n - v] for v, n in zip(valid, iterations, strict=True)]
+    return f"Fisher's exact p = {fisher_exact(table).pvalue:.2g}"
 
 
 def main() -> None:
