@@ -6,11 +6,13 @@ from them (3x, 2x, 1.5x slower)."""
 from __future__ import annotations
 
 import math
+import random
 from pathlib import Path
 
 import pytest
 
 from aiopt_harness import compare
+from aiopt_harness.measurement.rounds import WARMUP_MIN, WARMUP_PHASES, warmup_counts
 from aiopt_harness.noise.periodic_variants import mean_cost_factor, periodic_work
 from tests.conftest import ROOT, VARIANTS
 
@@ -56,3 +58,17 @@ def test_faster_fastest_call_but_slower_mean_loses(tmp_path: Path) -> None:
     assert result.ok, result.message
     assert result.best_case is not None and result.best_case.low > 1.2
     assert result.ci_high is not None and result.ci_high < 1.0
+
+
+def test_warmup_counts_spread_the_copies_phases_evenly() -> None:
+    """Every 8 pairs get each warm-up count from 2 to 9 once: a periodic program's copies
+    start their timed calls at every phase of a period dividing 8."""
+    rng = random.Random(7)
+    for pairs in (8, 12, 24):
+        counts = warmup_counts(pairs, rng)
+        assert len(counts) == pairs and min(counts) >= WARMUP_MIN
+        for start in range(0, pairs - WARMUP_PHASES + 1, WARMUP_PHASES):
+            block = counts[start : start + WARMUP_PHASES]
+            assert sorted(block) == list(range(WARMUP_MIN, WARMUP_MIN + WARMUP_PHASES))
+    # the blocks are shuffled, not one fixed order a candidate could learn
+    assert len({tuple(warmup_counts(8, random.Random(seed))) for seed in range(5)}) > 1
