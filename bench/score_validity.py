@@ -48,7 +48,7 @@ from pathlib import Path
 from typing import Any
 
 from aiopt_harness import compare
-from aiopt_harness.common.statistics import t_quantile_975
+from aiopt_harness.common.statistics import stratified_pair_ratio
 from aiopt_harness.noise.layout_variants import layout_shifted
 from aiopt_harness.noise.periodic_variants import mean_cost_factor, periodic_work
 
@@ -150,21 +150,15 @@ DEFAULT = Protocol("default", None, None)
 
 def pooled_interval(pairs: list[list[float]]) -> list[float] | None:
     """The score's interval with the strata's variances pooled: the same estimate and
-    variance as the score (equal pairs per stratum), but n - strata degrees of freedom
-    instead of Welch-Satterthwaite's (which with 3 pairs a stratum is often 3-5): a rule
-    measured beside the score, not the score."""
-    groups: dict[int, list[float]] = defaultdict(list)
-    for stratum, value in pairs:
-        groups[int(stratum)].append(value)
-    if len(groups) < 2 or any(len(v) < 2 for v in groups.values()):
+    variance as the score, but n - strata degrees of freedom instead of
+    Welch-Satterthwaite's (which with 3 pairs a stratum is often 3-5): a rule measured
+    beside the score, not the score."""
+    if len({int(stratum) for stratum, _ in pairs}) < 2:
         return None
-    count = len(groups)
-    means = [statistics.fmean(v) for v in groups.values()]
-    variance = sum(statistics.variance(v) / len(v) for v in groups.values()) / count**2
-    degrees = sum(len(v) - 1 for v in groups.values())
-    half = t_quantile_975(degrees) * math.sqrt(variance)
-    mean = statistics.fmean(means)
-    return [math.exp(mean), math.exp(mean - half), math.exp(mean + half)]
+    found = stratified_pair_ratio(
+        [value for _, value in pairs], [int(stratum) for stratum, _ in pairs], pooled_df=True
+    )
+    return [found.estimate, found.low, found.high]
 
 
 def plan(

@@ -166,3 +166,25 @@ def test_mean_cost_counts_the_periodic_call_the_best_case_misses() -> None:
     mean_cost = mean_cost_ratio(totals, strata)
     assert mean_cost.estimate == pytest.approx(1 / 3, rel=0.02)
     assert mean_cost.high < 0.35
+
+
+def test_pooled_degrees_of_freedom_are_pairs_minus_strata() -> None:
+    """Same estimate and variance as the Welch-Satterthwaite interval; t from n - strata
+    degrees of freedom (12 pairs in 4 strata: 8, t = 2.306), by hand."""
+    import math as m
+
+    from aiopt_harness.common.statistics import stratified_pair_ratio, t_quantile_975
+
+    values = [0.01, 0.03, 0.02, -0.01, 0.00, 0.04, 0.02, 0.02, 0.05, -0.02, 0.01, 0.00]
+    strata = [0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3]
+    groups = [values[i : i + 3] for i in range(0, 12, 3)]
+    means = [sum(g) / 3 for g in groups]
+    variance = (
+        sum(sum((v - mu) ** 2 for v in g) / 2 / 3 for g, mu in zip(groups, means, strict=True)) / 16
+    )
+    half = t_quantile_975(8) * m.sqrt(variance)
+    pooled = stratified_pair_ratio(values, strata, pooled_df=True)
+    welch = stratified_pair_ratio(values, strata)
+    assert pooled.estimate == welch.estimate == m.exp(sum(means) / 4)
+    assert m.log(pooled.high) - m.log(pooled.estimate) == pytest.approx(half)
+    assert pooled.high <= welch.high  # Welch-Satterthwaite's df is at most n - strata

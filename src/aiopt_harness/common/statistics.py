@@ -237,11 +237,13 @@ def stratified_copy_ratio(
 
 
 def stratified_pair_ratio(
-    pair_values: Sequence[float | None], strata: Sequence[int]
+    pair_values: Sequence[float | None], strata: Sequence[int], pooled_df: bool = False
 ) -> RatioEstimate:
     """exp of the stratified mean of one log ratio per copy pair (None: the pair has no
     value), with the stratified t interval described in :func:`stratified_copy_ratio`;
-    the plain t interval over pairs when a stratum has fewer than two pairs."""
+    the plain t interval over pairs when a stratum has fewer than two pairs.
+    ``pooled_df``: n - strata degrees of freedom instead of Welch-Satterthwaite's (a rule
+    bench/score_validity.py measures beside the score; the score does not use it)."""
     if len(strata) != len(pair_values):
         raise ValueError(f"{len(strata)} strata for {len(pair_values)} copy pairs")
     groups: dict[int, list[float]] = {}
@@ -261,7 +263,11 @@ def stratified_pair_ratio(
     if variance == 0.0:
         half = 0.0
     else:
-        degrees = variance**2 / math.fsum(part**2 / df for part, df in parts)
+        degrees = (
+            sum(df for _, df in parts)
+            if pooled_df
+            else variance**2 / math.fsum(part**2 / df for part, df in parts)
+        )
         half = t_quantile_975(max(1, math.floor(degrees))) * math.sqrt(variance)
     return RatioEstimate(
         estimate=math.exp(mean),
