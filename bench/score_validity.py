@@ -402,9 +402,9 @@ def _spread(values: list[float]) -> str:
 
 def aa_tasks_table(rows: list[dict[str, Any]]) -> list[str]:
     lines = [
-        "task | condition | interval holds 1.0 (mean cost) | (best case) | median "
-        "estimate [min, max] | failed",
-        " | ".join("---" for _ in range(6)),
+        "task | condition | interval holds 1.0 (mean cost) | (pooled df) | (best case) | "
+        "median estimate [min, max] | failed",
+        " | ".join("---" for _ in range(7)),
     ]
     for case in ("short", "long"):
         for cond in CONDITIONS:
@@ -417,12 +417,14 @@ def aa_tasks_table(rows: list[dict[str, Any]]) -> list[str]:
             if not cell:
                 continue
             estimates = [r["score"][0] for r in ok]
+            pooled = [r for r in ok if "pooled_df" in r]
             lines.append(
                 " | ".join(
                     [
                         case,
                         cond,
                         _rate(sum(_holds(r["score"]) for r in ok), len(ok)),
+                        _rate(sum(_holds(r["pooled_df"]) for r in pooled), len(pooled)),
                         _rate(sum(_holds(r["best_case"]) for r in ok), len(ok)),
                         _spread(estimates),
                         str(len(cell) - len(ok)),
