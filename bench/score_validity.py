@@ -40,7 +40,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -153,8 +153,9 @@ def pooled_interval(pairs: list[list[float]]) -> list[float] | None:
     variance as the score, but n - strata degrees of freedom instead of
     Welch-Satterthwaite's (which with 3 pairs a stratum is often 3-5): a rule measured
     beside the score, not the score."""
-    if len({int(stratum) for stratum, _ in pairs}) < 2:
-        return None
+    sizes = Counter(int(stratum) for stratum, _ in pairs)
+    if len(sizes) < 2 or min(sizes.values()) < 2:
+        return None  # stratified_pair_ratio would fall back to a plain t interval
     found = stratified_pair_ratio(
         [value for _, value in pairs], [int(stratum) for stratum, _ in pairs], pooled_df=True
     )
